@@ -1,0 +1,32 @@
+"""alignhealth: alignment health checks for an organisation's goal tree.
+
+The public API that plugins import lives here; everything else may change.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("alignhealth")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+from alignhealth.findings import EntityRef, Finding, Severity, SourceLocation  # noqa: E402
+from alignhealth.graph import OrgGraph  # noqa: E402
+from alignhealth.hookspecs import hookimpl  # noqa: E402
+from alignhealth.rules.base import Rule, RuleContext, RuleOptions, SkipRule  # noqa: E402
+
+__all__ = [
+    "EntityRef",
+    "Finding",
+    "OrgGraph",
+    "Rule",
+    "RuleContext",
+    "RuleOptions",
+    "Severity",
+    "SkipRule",
+    "SourceLocation",
+    "__version__",
+    "hookimpl",
+]

@@ -1,0 +1,376 @@
+"""The ``alignhealth`` command. Thin: parse, call the library, render, choose the exit code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from alignhealth import __version__
+from alignhealth.engine import (
+    EXIT_CRASH,
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    EXIT_OK,
+    CheckRequest,
+    Session,
+    check_workbook,
+    make_host,
+    prepare,
+)
+from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
+from alignhealth.findings import Severity
+from alignhealth.plugins import PluginHost
+from alignhealth.reporters.base import Reporter
+from alignhealth.rules.registry import RuleRegistry
+from alignhealth.runresult import RunResult
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    """Selectors given repeatedly and/or comma-separated."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
+    click.echo(click.style("error: ", fg="red", bold=True, ) + message, err=True)
+    sys.exit(code)
+
+
+def plugin_options(func: F) -> F:
+    """``-p MODULE`` and ``--no-plugins``, shared by every command that loads plugins."""
+    func = click.option(
+        "-p",
+        "--plugin",
+        "plugin_modules",
+        multiple=True,
+        metavar="MODULE",
+        help="Load a plugin by module name (repeatable).",
+    )(func)
+    func = click.option(
+        "--no-plugins",
+        is_flag=True,
+        help="Load no third-party plugin (also ALIGHEALTH_DISABLE_PLUGIN_AUTOLOAD=1); "
+        "the built-ins always load.",
+    )(func)
+    return func
+
+
+def _host(no_plugins: bool, modules: Sequence[str]) -> PluginHost:
+    return make_host(autoload=False if no_plugins else None, modules=modules)
+
+
+def reporters(host: PluginHost) -> dict[str, type[Reporter]]:
+    """Every output format any plugin offers, by name (the first registration wins)."""
+    found: dict[str, type[Reporter]] = {}
+    for _, offered in host.each("get_reporters"):
+        for reporter in offered or ():
+            found.setdefault(reporter.name, reporter)
+    return found
+
+
+@dataclass
+class FormatTarget:
+    name: str
+    path: str | None
+
+
+def parse_formats(
+    values: Sequence[str], output: str | None, available: dict[str, type[Reporter]], several: bool
+) -> list[FormatTarget]:
+    """``--format NAME[:PATH]`` as output.md defines it."""
+    targets = []
+    for value in values or ("text",):
+        name, _, path = value.partition(":")
+        name = name.strip().lower()
+        if name not in available:
+            raise UsageError(
+                f"--format: unknown format {name!r}{did_you_mean(name, available)}; "
+                f"available: {', '.join(sorted(available))}"
+            )
+        targets.append(FormatTarget(name, path or None))
+    bare = [t for t in targets if t.path is None]
+    if output is not None:
+        if len(bare) != 1:
+            raise UsageError("--output names the file of a single format given without a PATH")
+        bare[0].path = output
+        bare = []
+    if len(bare) > 1:
+        raise UsageError(
+            "at most one format may go to standard output; give the others a PATH "
+            "(--format json:out/report.json)"
+        )
+    for target in targets:
+        if target.path is None and available[target.name].binary:
+            raise UsageError(f"--format {target.name} writes a binary file; give it a PATH")
+        if several and target.path and "{stem}" not in target.path:
+            raise UsageError(
+                f"--format {target.name}:{target.path}: with several workbooks the PATH must "
+                "contain {stem} (the workbook's name without its extension)"
+            )
+    return targets
+
+
+def _write(target: FormatTarget, content: str | bytes, stem: str | None = None) -> None:
+    assert target.path is not None
+    path = Path(target.path.replace("{stem}", stem) if stem else target.path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="alignhealth")
+def main() -> None:
+    """Alignment health checks for an organisation's goal tree, read from Excel."""
+
+
+@main.command()
+@click.argument(
+    "workbooks", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
+)
+@click.option("--ruleset", "-r", metavar="FILE|NAME", help="A ruleset file or preset name "
+              "(default: the 'default' preset).")
+@click.option("--select", multiple=True, metavar="SELECTORS",
+              help="Rules to run, replacing the ruleset's selection: codes, prefixes, names, "
+              "groups or ALL; repeatable or comma-separated.")
+@click.option("--extend-select", multiple=True, metavar="SELECTORS",
+              help="Rules to run in addition to the selection.")
+@click.option("--ignore", multiple=True, metavar="SELECTORS", help="Rules not to run.")
+@click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A TOML file of [input.<sheet>] tables: which sheet, header row and columns "
+              "hold each field.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The date every date rule measures against (default: today).")
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity], case_sensitive=False),
+              default="low", show_default=True,
+              help="Exit 1 when a finding is at or above this severity.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are at --fail-on.")
+@click.option("--format", "-f", "formats", multiple=True, metavar="NAME[:PATH]",
+              help="Output format, optionally to a file; repeatable (text, json, ...).")
+@click.option("--output", "-o", metavar="FILE", help="The file for a single format given "
+              "without a PATH.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@plugin_options
+def check(
+    workbooks: tuple[Path, ...],
+    ruleset: str | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    mapping: Path | None,
+    as_of: dt.datetime | None,
+    fail_on: str,
+    exit_zero: bool,
+    formats: tuple[str, ...],
+    output: str | None,
+    debug: bool,
+    plugin_modules: tuple[str, ...],
+    no_plugins: bool,
+) -> None:
+    """Check WORKBOOK(S) (.xlsx or a goals .csv) and report what is out of alignment.
+
+    Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad
+    arguments, ruleset, input, or a plugin that failed to load; 3 a rule crashed.
+    """
+    request = CheckRequest(
+        ruleset=ruleset,
+        select=_split(select) if select else None,
+        extend_select=_split(extend_select),
+        ignore=_split(ignore),
+        mapping=mapping,
+        as_of=as_of.date() if as_of else None,
+        fail_on=Severity.parse(fail_on),
+        exit_zero=exit_zero,
+    )
+    try:
+        host = _host(no_plugins, plugin_modules)
+        available = reporters(host)
+        targets = parse_formats(formats, output, available, several=len(workbooks) > 1)
+        session = prepare(request, host)
+        results = [_check_one(session, path, request, debug) for path in workbooks]
+        code = overall_exit_code([r.exit_code for r in results])
+        render(results, targets, available, code)
+    except AlignhealthError as exc:
+        _fail(exc.message)
+    sys.exit(code)
+
+
+def _check_one(session: Session, path: Path, request: CheckRequest, debug: bool) -> RunResult:
+    try:
+        return check_workbook(session, path, request)
+    except AlignhealthError:
+        raise
+    except Exception:
+        if debug:
+            traceback.print_exc()
+        else:
+            click.echo(
+                "internal error: alignhealth itself failed on "
+                f"{path}; run again with --debug and report the traceback",
+                err=True,
+            )
+        sys.exit(EXIT_CRASH)
+
+
+_PRECEDENCE = {EXIT_INPUT: 3, EXIT_CRASH: 2, EXIT_FINDINGS: 1, EXIT_OK: 0}
+
+
+def overall_exit_code(codes: Sequence[int]) -> int:
+    """The highest-precedence code of any workbook: 2, then 3, then 1, then 0."""
+    return max(codes, key=lambda c: _PRECEDENCE.get(c, 3), default=EXIT_OK)
+
+
+def render(
+    results: Sequence[RunResult],
+    targets: Sequence[FormatTarget],
+    available: dict[str, type[Reporter]],
+    exit_code: int,
+) -> None:
+    to_stdout = [t for t in targets if t.path is None]
+    stdout_is_machine = any(t.name != "text" for t in to_stdout)
+    for target in targets:
+        color = target.path is None and target.name == "text" and sys.stdout.isatty()
+        reporter = available[target.name](color=color)
+        if target.path is None:
+            if len(results) == 1:
+                content = reporter.render(results[0])
+            else:
+                content = reporter.render_many(results, exit_code)
+            click.echo(content, nl=False)
+        elif len(results) == 1 and "{stem}" not in target.path:
+            _write(target, reporter.render(results[0]))
+        else:
+            for result in results:
+                _write(target, reporter.render(result), Path(result.source.path).stem)
+    if stdout_is_machine or not to_stdout:
+        # Machine output (or files) on stdout: the short human summary goes to stderr.
+        for result in results:
+            click.echo(_short_summary(result), err=True)
+
+
+def _short_summary(result: RunResult) -> str:
+    if result.errors and not result.findings:
+        return f"{result.source.path}: " + "; ".join(e.message for e in result.errors)
+    counts = ", ".join(f"{n} {s}" for s, n in result.summary.by_severity.items() if n)
+    score = result.summary.health_score
+    text = f"{result.source.path}: {len(result.active_findings())} finding(s)"
+    if counts:
+        text += f" ({counts})"
+    if score is not None:
+        text += f", health score {score}/100 ({result.summary.band})"
+    return text
+
+
+@main.command(name="rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@plugin_options
+def rules_command(fmt: str, plugin_modules: tuple[str, ...], no_plugins: bool) -> None:
+    """List every rule: code, name, severity, groups, plugin and summary."""
+    host = _host(no_plugins, plugin_modules)
+    registry = RuleRegistry.from_host(host)
+    _report_load_errors(host, registry)
+    if fmt == "json":
+        click.echo(json.dumps([rule_info(registry, c) for c in registry.sorted_codes()], indent=2))
+        return
+    rows = [
+        (c, r.rule.name, r.rule.severity().value, ",".join(r.rule.groups), r.plugin, r.rule.summary)
+        for c in registry.sorted_codes()
+        for r in [registry.rules[c]]
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)] if rows else [0] * 5
+    for row in rows:
+        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5])
+
+
+def _report_load_errors(host: PluginHost, registry: RuleRegistry) -> None:
+    for error in [*host.errors, *registry.errors]:
+        click.echo(click.style("error: ", fg="red", bold=True) + error.message, err=True)
+
+
+def rule_info(registry: RuleRegistry, code: str) -> dict[str, Any]:
+    """A rule as ``alignhealth rules --format json`` lists it."""
+    registered = registry.rules[code]
+    rule = registered.rule
+    return {
+        "code": code,
+        "name": rule.name,
+        "summary": rule.summary,
+        "severity": rule.severity().value,
+        "groups": list(rule.groups),
+        "plugin": registered.plugin,
+        "status": "stable",
+        "options": option_rows(rule.Options),
+    }
+
+
+def option_rows(options: type[Any]) -> list[dict[str, Any]]:
+    rows = []
+    for name, info in options.model_fields.items():
+        annotation = info.annotation
+        rows.append(
+            {
+                "name": info.alias or name,
+                "type": getattr(annotation, "__name__", str(annotation)),
+                "default": info.get_default(call_default_factory=True),
+                "description": info.description or "",
+            }
+        )
+    return rows
+
+
+@main.command(name="rule")
+@click.argument("code")
+@plugin_options
+def rule_command(code: str, plugin_modules: tuple[str, ...], no_plugins: bool) -> None:
+    """Show a rule's documentation and options (by code or name)."""
+    host = _host(no_plugins, plugin_modules)
+    registry = RuleRegistry.from_host(host)
+    registered = registry.get(code)
+    if registered is None:
+        known = [*registry.rules, *registry.by_name]
+        _fail(f"no rule {code!r}{did_you_mean(code, known)}; `alignhealth rules` lists them")
+    click.echo(rule_doc(registry, registered.code))
+
+
+def rule_doc(registry: RuleRegistry, code: str) -> str:
+    """A rule's documentation as Markdown: the same text for the CLI and docs/rules.md."""
+    info = rule_info(registry, code)
+    rule = registry.rules[code].rule
+    lines = [
+        f"## {code} {info['name']}",
+        "",
+        f"{info['summary']}.",
+        "",
+        f"- severity: {info['severity']}",
+        f"- groups: {', '.join(info['groups']) or '-'}",
+        f"- plugin: {info['plugin']}",
+    ]
+    for heading, text in rule.doc_sections().items():
+        lines += ["", f"### {heading}", "", text]
+    lines += ["", "### Options", ""]
+    if info["options"]:
+        lines.append("| option | type | default | description |")
+        lines.append("|---|---|---|---|")
+        for option in info["options"]:
+            lines.append(
+                f"| `{option['name']}` | {option['type']} | `{json.dumps(option['default'])}` | "
+                f"{option['description']} |"
+            )
+    else:
+        lines.append("None.")
+    return "\n".join(lines) + "\n"

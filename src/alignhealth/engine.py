@@ -1,0 +1,369 @@
+"""Run a health check: resolve the ruleset, load the workbook, run each rule in isolation,
+apply suppressions, score, and choose the exit code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from alignhealth import __version__
+from alignhealth.errors import AlignhealthError, InputError, UsageError, did_you_mean
+from alignhealth.findings import Finding, RuleOutcome, RunError, Severity
+from alignhealth.graph import OrgGraph
+from alignhealth.health import summarize
+from alignhealth.loaders.mapping import InputMapping
+from alignhealth.loaders.result import LoadedWorkbook
+from alignhealth.plugins import PluginHost
+from alignhealth.rules.base import Crash, Rule, RuleContext, RuleOptions, RunState, SkipRule
+from alignhealth.rules.registry import RuleRegistry
+from alignhealth.rules.selection import SelectionLayer, select_rules, severities
+from alignhealth.ruleset import ResolvedRuleset, RulesetLoader, load_mapping
+from alignhealth.runresult import RulesetInfo, RunConfig, RunResult, SourceInfo, ToolInfo
+from alignhealth.settings import Settings
+from alignhealth.suppressions import apply_suppressions
+from alignhealth.tomlfile import describe_validation_error
+
+RULE_ERROR_CODE = "AH901"
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+EXIT_CRASH = 3
+
+
+@dataclass
+class CheckRequest:
+    """What the user asked for: the command line's options, as a library call."""
+
+    ruleset: str | None = None
+    select: Sequence[str] | None = None
+    extend_select: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+    mapping: Path | None = None
+    as_of: dt.date | None = None
+    fail_on: Severity = Severity.LOW
+    exit_zero: bool = False
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Session:
+    """The plugins, rules and resolved configuration shared by every workbook of a run."""
+
+    host: PluginHost
+    registry: RuleRegistry
+    config: RunConfig
+
+    @property
+    def errors(self) -> list[RunError]:
+        return [*self.host.errors, *self.registry.errors]
+
+
+def make_host(
+    autoload: bool | None = None, modules: Sequence[str] = (), plugins: Sequence[tuple[str, object]] = ()
+) -> PluginHost:
+    return PluginHost(autoload=autoload, modules=modules, plugins=plugins)
+
+
+def presets(host: PluginHost) -> dict[str, Any]:
+    """Every preset any plugin offers (a later plugin cannot replace an earlier one's)."""
+    found: dict[str, Any] = {}
+    for _, offered in host.each("get_rulesets"):
+        for name, resource in (offered or {}).items():
+            found.setdefault(name, resource)
+    return found
+
+
+def _rule_options(
+    registry: RuleRegistry, ruleset: ResolvedRuleset
+) -> dict[str, RuleOptions]:
+    options: dict[str, RuleOptions] = {}
+    given: dict[str, tuple[dict[str, Any], str]] = {}
+    for key, (values, source) in ruleset.options.items():
+        registered = registry.get(key)
+        if registered is None:
+            known = [*registry.rules, *registry.by_name]
+            raise UsageError(
+                f"{source}: [rules.options.{key}]: no rule {key!r}{did_you_mean(key, known)}"
+            )
+        previous = given.get(registered.code, ({}, source))[0]
+        given[registered.code] = ({**previous, **values}, source)
+    for code, registered in registry.rules.items():
+        values, source = given.get(code, ({}, ""))
+        try:
+            options[code] = registered.rule.Options.model_validate(values)
+        except ValidationError as exc:
+            raise UsageError(
+                describe_validation_error(
+                    exc, registered.rule.Options, source, prefix=f"rules.options.{code}"
+                )
+            ) from None
+    return options
+
+
+def prepare(
+    request: CheckRequest,
+    host: PluginHost,
+    *,
+    today: Callable[[], dt.date] = dt.date.today,
+) -> Session:
+    """Resolve plugins, rules, ruleset, selection, severities, options and settings."""
+    registry = RuleRegistry.from_host(host)
+    loader = RulesetLoader(presets(host))
+    ruleset = loader.load(request.ruleset or "default")
+    loaded = {info.name for info in host.infos if info.error is None}
+    loaded |= {info.distribution for info in host.infos if info.distribution and not info.error}
+    for name in ruleset.requires_plugins:
+        if name not in loaded:
+            raise UsageError(
+                f"ruleset {ruleset.name!r} requires plugin {name!r}, which is not installed "
+                f"(or failed to load); install it with: pip install {name}"
+            )
+    layers = list(ruleset.layers)
+    if request.select is not None or request.extend_select or request.ignore:
+        layers.append(
+            SelectionLayer(
+                "the command line", request.select, request.extend_select, request.ignore
+            )
+        )
+    selected = select_rules(registry, layers)
+    overrides = {selector: value for selector, (value, _) in ruleset.severity.items()}
+    source = ruleset.sources[-1] if ruleset.sources else "ruleset"
+    severity_of = severities(registry, overrides, source)
+    options = _rule_options(registry, ruleset)
+    values = {**ruleset.settings, **request.settings}
+    values["as_of"] = request.as_of or values.get("as_of") or today()
+    try:
+        settings = Settings.model_validate(values)
+    except ValidationError as exc:
+        raise UsageError(describe_validation_error(exc, Settings, source, "settings")) from None
+    mapping = ruleset.mapping
+    if request.mapping is not None:
+        mapping = load_mapping(request.mapping).merged_over(mapping)
+    config = RunConfig(
+        ruleset=ruleset,
+        settings=settings,
+        selected=selected,
+        severities=severity_of,
+        options=options,
+        mapping=mapping,
+        fail_on=request.fail_on,
+    )
+    return Session(host, registry, config)
+
+
+def _requirement_missing(requirement: str, graph: OrgGraph) -> str | None:
+    if requirement == "people" and not graph.has_people:
+        return "the workbook has no People sheet"
+    if requirement == "projects" and not graph.has_projects:
+        return "the workbook has no Projects sheet"
+    if requirement == "reviews" and not graph.has_reviews:
+        return "the workbook has no Reviews sheet"
+    if requirement == "managers" and not (graph.has_people and graph.has_managers):
+        return "no manager data (no People sheet, or no one names a manager)"
+    if requirement == "levels" and not any(g.level for g in graph.goals.values()):
+        return "no goal has a level"
+    if requirement == "review-data":
+        from alignhealth.loaders.schema import SheetKind
+
+        if not graph.has_reviews and not graph.has_field(SheetKind.GOALS, "last_reviewed"):
+            return "no review data (no Reviews sheet and no last-reviewed column)"
+    return None
+
+
+def _subject_count(rule: type[Rule], graph: OrgGraph) -> int:
+    return {
+        "goals": len(graph.goals),
+        "people": len(graph.people),
+        "projects": len(graph.projects),
+        "workbook": 1,
+    }[rule.subject]
+
+
+def _run_one(
+    session: Session, code: str, graph: OrgGraph, run: RunState, outcome: RuleOutcome
+) -> list[Finding]:
+    """Run one rule in isolation, filling in its outcome; a crash is recorded in ``run``."""
+    config = session.config
+    registered = session.registry.rules[code]
+    rule_cls = registered.rule
+    reason = next((r for req in rule_cls.requires if (r := _requirement_missing(req, graph))), None)
+    if reason:
+        outcome.status, outcome.reason = "skipped", reason
+        return []
+    started = time.perf_counter()
+    try:
+        ctx = RuleContext(
+            rule_cls(),
+            graph,
+            config.options[code],
+            config.settings,
+            config.severities[code],
+            registered.plugin,
+            run,
+        )
+        produced = list(ctx.rule.check(ctx))
+    except SkipRule as skip:
+        outcome.status, outcome.reason = "skipped", str(skip) or "skipped by the rule"
+        return []
+    except BaseException as exc:  # noqa: BLE001 - a crashing rule must not end the run
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        outcome.status = "error"
+        outcome.reason = f"{type(exc).__name__}: {exc}"
+        outcome.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        run.crashes.append(
+            Crash(
+                code=code,
+                name=rule_cls.name,
+                plugin=registered.plugin,
+                exception=type(exc).__name__,
+                message=str(exc),
+                traceback=traceback.format_exc(limit=-3),
+            )
+        )
+        return []
+    run.rules_run += 1
+    outcome.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+    outcome.checked = ctx.checked if ctx.checked is not None else _subject_count(rule_cls, graph)
+    outcome.failed = len(produced)
+    outcome.status = "findings" if produced else "ok"
+    return produced
+
+
+def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[RuleOutcome], bool]:
+    """Run the selected rules: every ``check`` rule, then suppressions, then the ``report``
+    rules (AH9), which see the crashes and suppressions of the run."""
+    config = session.config
+    run = RunState()
+    outcomes = {
+        code: RuleOutcome(
+            code=code,
+            name=session.registry.rules[code].rule.name,
+            plugin=session.registry.rules[code].plugin,
+            status="ok",
+        )
+        for code in config.selected
+    }
+    phases: dict[str, list[str]] = {"check": [], "report": []}
+    for code in config.selected:
+        phases[session.registry.rules[code].rule.phase].append(code)
+    findings: list[Finding] = []
+    for code in phases["check"]:
+        findings.extend(_run_one(session, code, graph, run, outcomes[code]))
+    run.suppression_uses = apply_suppressions(
+        findings, config.ruleset.suppressions, session.registry, config.settings.as_of
+    )
+    # AH901 reports the crashes of the others, so it runs after every other report rule.
+    for code in sorted(phases["report"], key=lambda c: c == RULE_ERROR_CODE):
+        findings.extend(_run_one(session, code, graph, run, outcomes[code]))
+    return findings, list(outcomes.values()), bool(run.crashes)
+
+
+def exit_code(errors: bool, crashed: bool, findings: Sequence[Finding], request: CheckRequest) -> int:
+    """2 for untrustworthy input, then 3 for a crash, then 1 for findings at --fail-on."""
+    if errors:
+        return EXIT_INPUT
+    if crashed:
+        return EXIT_CRASH
+    threshold = request.fail_on.weight
+    if any(not f.suppressed and f.severity.weight >= threshold for f in findings):
+        return EXIT_OK if request.exit_zero else EXIT_FINDINGS
+    return EXIT_OK
+
+
+def load(session: Session, path: Path) -> LoadedWorkbook:
+    """Read the workbook through the ``load_source`` hook (plugins first, built-in last)."""
+    loaded = session.host.first("load_source", path=path, config=session.config)
+    if loaded is None:
+        raise InputError(f"{path}: no loader could read this file", code="no-loader")
+    if not isinstance(loaded, LoadedWorkbook):
+        raise InputError(
+            f"{path}: a plugin's load_source returned {type(loaded).__name__}, not a "
+            "LoadedWorkbook",
+            code="bad-loader",
+        )
+    return loaded
+
+
+def check_workbook(session: Session, path: Path, request: CheckRequest) -> RunResult:
+    """Check one workbook. Input errors become a result with ``errors`` and exit code 2."""
+    config = session.config
+    errors = list(session.errors)
+    base: dict[str, Any] = {
+        "tool": ToolInfo(version=__version__),
+        "as_of": config.settings.as_of,
+        "ruleset": RulesetInfo(
+            name=config.ruleset.name, selected=config.selected, sources=config.ruleset.sources
+        ),
+    }
+    try:
+        loaded = load(session, path)
+    except InputError as exc:
+        errors.append(RunError(code=exc.code, message=exc.message, location=exc.location))
+        return RunResult(
+            **base,
+            source=SourceInfo(path=str(path)),
+            errors=errors,
+            summary=summarize(None, [], {}, incomplete=True),
+            exit_code=EXIT_INPUT,
+        )
+    graph = OrgGraph(loaded, as_of=config.settings.as_of, levels=config.settings.levels)
+    list(session.host.each("prepare_graph", graph=graph, config=config))
+    findings, outcomes, crashed = run_rules(session, graph)
+    for _, changed in session.host.each("modify_findings", findings=findings, config=config):
+        if changed is not None:
+            findings = list(changed)
+    findings.sort(key=Finding.sort_key)
+    errors = list(session.errors)
+    groups_of = {code: r.rule.groups for code, r in session.registry.rules.items()}
+    result = RunResult(
+        **base,
+        source=SourceInfo(
+            path=str(path),
+            sha256=loaded.sha256,
+            counts={
+                "goals": len(graph.goals),
+                "people": len(graph.people),
+                "projects": len(graph.projects),
+                "reviews": len(graph.reviews),
+            },
+        ),
+        findings=findings,
+        outcomes=outcomes,
+        notices=loaded.notices,
+        errors=errors,
+        summary=summarize(graph, findings, groups_of, incomplete=crashed),
+    )
+    result.exit_code = exit_code(bool(errors), crashed, findings, request)
+    list(session.host.each("run_finished", result=result, config=config))
+    if len(session.errors) > len(errors):
+        # A run_finished hook failed: the reports must say so, and the run is not clean.
+        result.errors = list(session.errors)
+        result.exit_code = exit_code(True, crashed, findings, request)
+    return result
+
+
+def check(
+    path: Path,
+    request: CheckRequest | None = None,
+    *,
+    host: PluginHost | None = None,
+) -> RunResult:
+    """Check one workbook with a fresh plugin host: the library's one-call entry point.
+
+    Raises :class:`UsageError` for a bad ruleset or selector (nothing was checked).
+    """
+    request = request or CheckRequest()
+    session = prepare(request, host or make_host())
+    return check_workbook(session, path, request)
+
+
+__all__ = ["AlignhealthError", "CheckRequest", "Session", "check", "check_workbook", "prepare"]

@@ -1,0 +1,168 @@
+"""What a run produces: severities, locations, findings, rule outcomes and the run result."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Severity(StrEnum):
+    """How much a finding matters; ordered from most to least severe."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def weight(self) -> int:
+        """Larger is more severe (critical 4 .. info 0)."""
+        return _WEIGHTS[self]
+
+    @classmethod
+    def parse(cls, value: str | Severity) -> Severity:
+        """Read a severity from its name, case-insensitively."""
+        if isinstance(value, Severity):
+            return value
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            names = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown severity {value!r}; use one of {names}") from None
+
+
+_WEIGHTS = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+
+def quote_sheet(sheet: str) -> str:
+    """Quote a sheet name as Excel does in a reference when it holds spaces or punctuation."""
+    if sheet.replace("_", "a").isalnum() and not sheet[:1].isdigit():
+        return sheet
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+class SourceLocation(BaseModel):
+    """Where an entity or value came from: the workbook, sheet, 1-based row and column letter."""
+
+    model_config = ConfigDict(frozen=True)
+
+    workbook: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    cell: str | None = None
+
+    @classmethod
+    def at(cls, workbook: str, sheet: str, row: int, column: str | None) -> SourceLocation:
+        """A cell (``Goals!C12``), or the whole row (``Goals!12:12``) when there is no column."""
+        ref = f"{column}{row}" if column else f"{row}:{row}"
+        return cls(
+            workbook=workbook,
+            sheet=sheet,
+            row=row,
+            column=column,
+            cell=f"{quote_sheet(sheet)}!{ref}",
+        )
+
+
+class EntityRef(BaseModel):
+    """The thing a finding is about: a goal, person, project, level, rule or suppression."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    id: str
+    label: str | None = None
+
+
+class SuppressionInfo(BaseModel):
+    """Why a finding is suppressed, and by which file."""
+
+    reason: str
+    expires: date | None = None
+    source: str
+
+
+class Finding(BaseModel):
+    """One problem found by one rule, about one entity, at one cell."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    entity: EntityRef
+    location: SourceLocation | None = None
+    related: list[EntityRef] = Field(default_factory=list)
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    hint: str | None = None
+    plugin: str = "alignhealth"
+    fingerprint: str = ""
+    suppressed: bool = False
+    suppression: SuppressionInfo | None = None
+    discriminator: str = Field(default="", exclude=True)
+
+    def model_post_init(self, __context: Any) -> None:
+        if not self.fingerprint:
+            self.fingerprint = make_fingerprint(self.code, self.entity, self.discriminator)
+
+    def sort_key(self) -> tuple[int, str, str, str, int, str]:
+        """Severity first, then code, entity and position: never pluggy's call order."""
+        loc = self.location
+        return (
+            -self.severity.weight,
+            self.code,
+            self.entity.kind,
+            self.entity.id,
+            loc.row if loc and loc.row else 0,
+            self.fingerprint,
+        )
+
+
+def make_fingerprint(code: str, entity: EntityRef, discriminator: str = "") -> str:
+    """A 16-hex-digit id stable across runs: rule, entity and a rule-chosen discriminator."""
+    key = "\x1f".join((code, entity.kind, entity.id, discriminator))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+OutcomeStatus = Literal["ok", "findings", "error", "skipped"]
+
+
+class RuleOutcome(BaseModel):
+    """What one rule did in a run: passed, found something, was skipped or crashed."""
+
+    code: str
+    name: str
+    plugin: str = "alignhealth"
+    status: OutcomeStatus
+    checked: int = 0
+    failed: int = 0
+    duration_ms: float = 0.0
+    reason: str | None = None
+
+
+class Notice(BaseModel):
+    """Something the loader wants the user to know that is not a finding."""
+
+    code: str
+    message: str
+    cells: list[str] = Field(default_factory=list)
+    count: int = 1
+
+
+class RunError(BaseModel):
+    """An error that stopped or spoiled a run (bad input, a plugin that failed to load)."""
+
+    code: str
+    message: str
+    location: str | None = None

@@ -1,0 +1,343 @@
+"""OrgGraph: the goals, people and projects of a workbook, indexed for the questions rules ask.
+
+Rules run over plain dict adjacency built once per run: networkx's per-call cost is
+paid only by plugins that ask for :attr:`OrgGraph.nx`, which is built on first use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
+
+from alignhealth.levels import LevelScale
+from alignhealth.loaders.result import LoadedWorkbook, LoadProblem
+from alignhealth.loaders.schema import SheetKind
+from alignhealth.loaders.values import fold_name
+from alignhealth.model import Goal, LevelDef, Person, Project, Review
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+MatchStatus = Literal["resolved", "unknown", "ambiguous"]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonMatch:
+    """How a reference to a person (id, e-mail or name) resolved."""
+
+    ref: str
+    status: MatchStatus
+    person_id: str | None = None
+    candidates: tuple[str, ...] = ()
+
+
+def strongly_connected(nodes: Iterable[str], edges: dict[str, Sequence[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components, iterative (no recursion limit), linear."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    counter = 0
+    for start in nodes:
+        if start in index:
+            continue
+        work: list[tuple[str, Iterator[str]]] = [(start, iter(edges.get(start, ())))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, successors = work[-1]
+            advanced = False
+            for succ in successors:
+                if succ not in index:
+                    index[succ] = low[succ] = counter
+                    counter += 1
+                    stack.append(succ)
+                    on_stack.add(succ)
+                    work.append((succ, iter(edges.get(succ, ()))))
+                    advanced = True
+                    break
+                if succ in on_stack:
+                    low[node] = min(low[node], index[succ])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(component)
+    return components
+
+
+class OrgGraph:
+    """The organisation as rules see it.
+
+    Goals, people and projects keyed by id (the first row of a duplicated id), with
+    parent/child, owner, manager and level indexes. A sheet the workbook lacks leaves its
+    collection empty and its ``has_*`` flag false.
+    """
+
+    def __init__(
+        self,
+        loaded: LoadedWorkbook,
+        *,
+        as_of: dt.date,
+        levels: Sequence[str] | None = None,
+    ) -> None:
+        self.source = loaded
+        self.as_of = as_of
+        self.goals: dict[str, Goal] = {g.id: g for g in loaded.goals}
+        self.people: dict[str, Person] = {p.id: p for p in loaded.people or ()}
+        self.projects: dict[str, Project] = {p.id: p for p in loaded.projects or ()}
+        self.reviews: list[Review] = list(loaded.reviews or ())
+        self.level_defs: list[LevelDef] = list(loaded.levels or ())
+        self.problems: list[LoadProblem] = loaded.problems
+        self.has_people = loaded.people is not None
+        self.has_projects = loaded.projects is not None
+        self.has_reviews = loaded.reviews is not None
+        self.has_levels_sheet = loaded.levels is not None
+        self.configured_levels = tuple(levels or ())
+
+        self._parents: dict[str, tuple[str, ...]] = {}
+        self._unknown_parents: dict[str, tuple[str, ...]] = {}
+        self._children: dict[str, list[str]] = {}
+        for goal in self.goals.values():
+            known = tuple(p for p in goal.parent_ids if p in self.goals)
+            if known:
+                self._parents[goal.id] = known
+                for parent in known:
+                    self._children.setdefault(parent, []).append(goal.id)
+            if len(known) != len(goal.parent_ids):
+                self._unknown_parents[goal.id] = tuple(
+                    p for p in goal.parent_ids if p not in self.goals
+                )
+        self._projects_of: dict[str, list[str]] = {}
+        for project in self.projects.values():
+            for goal_id in project.goal_ids:
+                if goal_id in self.goals:
+                    self._projects_of.setdefault(goal_id, []).append(project.id)
+        self._reviews_of: dict[str, list[Review]] = {}
+        for review in self.reviews:
+            self._reviews_of.setdefault(review.goal_id, []).append(review)
+
+        level_texts = [g.level for g in self.goals.values() if g.level]
+        level_texts += [p.level for p in self.people.values() if p.level]
+        self.levels = LevelScale.build(level_texts, self.level_defs, self.configured_levels)
+        self._person_by_email: dict[str, str] = {}
+        self._people_by_name: dict[str, list[str]] = {}
+        for person in self.people.values():
+            if person.email:
+                self._person_by_email.setdefault(person.email.casefold(), person.id)
+            if person.name:
+                self._people_by_name.setdefault(fold_name(person.name), []).append(person.id)
+
+    # -- goals ---------------------------------------------------------------------------
+
+    def parents(self, goal_id: str) -> tuple[str, ...]:
+        """The goals named in the goal's parent cell that exist, in cell order."""
+        return self._parents.get(goal_id, ())
+
+    def unknown_parents(self, goal_id: str) -> tuple[str, ...]:
+        """Parent ids in the goal's parent cell that match no goal."""
+        return self._unknown_parents.get(goal_id, ())
+
+    def children(self, goal_id: str) -> list[str]:
+        """Goals that name this goal as a parent, in row order."""
+        return self._children.get(goal_id, [])
+
+    def projects_of(self, goal_id: str) -> list[Project]:
+        """Projects linked to the goal."""
+        return [self.projects[p] for p in self._projects_of.get(goal_id, ())]
+
+    def reviews_of(self, goal_id: str) -> list[Review]:
+        """Rows of the Reviews sheet about the goal."""
+        return self._reviews_of.get(goal_id, [])
+
+    def roots(self) -> list[Goal]:
+        """Goals whose parent cell is blank."""
+        return [g for g in self.goals.values() if not g.parent_ids]
+
+    def ancestors(self, goal_id: str) -> list[str]:
+        """Every goal above, nearest first (breadth-first); safe on cycles."""
+        return self._walk(goal_id, self.parents)
+
+    def descendants(self, goal_id: str) -> list[str]:
+        """Every goal below, nearest first (breadth-first); safe on cycles."""
+        return self._walk(goal_id, self.children)
+
+    @staticmethod
+    def _walk(start: str, step: Callable[[str], Sequence[str]]) -> list[str]:
+        seen = {start}
+        order: list[str] = []
+        queue = deque([start])
+        while queue:
+            for node in step(queue.popleft()):
+                if node not in seen:
+                    seen.add(node)
+                    order.append(node)
+                    queue.append(node)
+        return order
+
+    def goal_rank(self, goal_id: str) -> int | None:
+        """The rank of the goal's level (0 is the top); None when blank or unknown."""
+        return self.levels.rank(self.goals[goal_id].level)
+
+    @cached_property
+    def top_rank(self) -> int | None:
+        """The smallest rank any goal sits at."""
+        ranks = [r for g in self.goals.values() if (r := self.levels.rank(g.level)) is not None]
+        return min(ranks) if ranks else None
+
+    @cached_property
+    def top_goals(self) -> list[str]:
+        """Roots at the top level; where no root has a level (or none sits at the top),
+        the root with the most descendants (the smallest id at a tie)."""
+        roots = self.roots()
+        top = self.top_rank
+        at_top = [g.id for g in roots if top is not None and self.levels.rank(g.level) == top]
+        if at_top:
+            return sorted(at_top)
+        if not roots:
+            return []
+        best = min(roots, key=lambda g: (-len(self.descendants(g.id)), g.id))
+        return [best.id]
+
+    def cycles(self) -> list[list[str]]:
+        """Groups of goals whose parent links form a cycle (a self-parent included), each
+        sorted by id, the groups sorted by their smallest id."""
+        groups = []
+        for component in strongly_connected(self.goals, self._parents):
+            if len(component) > 1 or component[0] in self._parents.get(component[0], ()):
+                groups.append(sorted(component))
+        return sorted(groups)
+
+    # -- people --------------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> PersonMatch:
+        """A person by id, then e-mail (any case), then name (case, spacing, accents folded)."""
+        if ref in self.people:
+            return PersonMatch(ref, "resolved", ref)
+        by_email = self._person_by_email.get(ref.casefold())
+        if by_email is not None:
+            return PersonMatch(ref, "resolved", by_email)
+        named = self._people_by_name.get(fold_name(ref), [])
+        if len(named) == 1:
+            return PersonMatch(ref, "resolved", named[0])
+        if named:
+            return PersonMatch(ref, "ambiguous", candidates=tuple(sorted(named)))
+        return PersonMatch(ref, "unknown")
+
+    def owners_of(self, goal_id: str) -> list[PersonMatch]:
+        """Each person named in the goal's owner cell, resolved (first is primary)."""
+        return [self.resolve(ref) for ref in self.goals[goal_id].owners]
+
+    def owner_ids(self, owners: Sequence[str]) -> list[str]:
+        """The ids of the people a list of owner references resolves to."""
+        return [m.person_id for ref in owners if (m := self.resolve(ref)).person_id]
+
+    def is_active(self, person_id: str) -> bool:
+        """Not marked inactive, and not left before the as-of date."""
+        person = self.people[person_id]
+        return person.active and (person.left_on is None or person.left_on >= self.as_of)
+
+    @cached_property
+    def _managers(self) -> dict[str, PersonMatch]:
+        return {
+            p.id: self.resolve(p.manager)
+            for p in self.people.values()
+            if p.manager and p.manager != p.id
+        }
+
+    @property
+    def has_managers(self) -> bool:
+        """Whether any person names a manager."""
+        return any(p.manager for p in self.people.values())
+
+    def manager_match(self, person_id: str) -> PersonMatch | None:
+        """How the person's manager cell resolved; None when it is blank or names themself."""
+        match = self._managers.get(person_id)
+        if match is not None and match.person_id == person_id:
+            return None
+        return match
+
+    def manager_of(self, person_id: str) -> str | None:
+        """The id of the person's manager, when it resolves."""
+        match = self.manager_match(person_id)
+        return match.person_id if match else None
+
+    def reports_to_chain(self, person_id: str) -> list[str]:
+        """The managers above a person, nearest first; stops where the chain loops."""
+        chain: list[str] = []
+        seen = {person_id}
+        current = self.manager_of(person_id)
+        while current is not None and current not in seen:
+            chain.append(current)
+            seen.add(current)
+            current = self.manager_of(current)
+        return chain
+
+    def reporting_cycles(self) -> list[list[str]]:
+        """Groups of two or more people whose managers form a cycle, each sorted by id."""
+        edges = {pid: [m] for pid in self.people if (m := self.manager_of(pid)) is not None}
+        groups = [sorted(c) for c in strongly_connected(self.people, edges) if len(c) > 1]
+        return sorted(groups)
+
+    def person_rank(self, person_id: str) -> int | None:
+        return self.levels.rank(self.people[person_id].level)
+
+    def has_field(self, kind: SheetKind, name: str) -> bool:
+        """Whether the workbook has a column for ``name`` on its ``kind`` sheet."""
+        return self.source.has_field(kind, name)
+
+    # -- networkx ------------------------------------------------------------------------
+
+    @cached_property
+    def nx(self) -> nx.MultiDiGraph:
+        """The same data as a networkx graph, for plugins.
+
+        Nodes are ``("goal", id)``, ``("person", id)`` and ``("project", id)`` with the
+        record as the ``data`` attribute; edges carry ``kind``: ``parent`` (child to
+        parent goal), ``owner`` (goal or project to person), ``manager`` (person to
+        manager) and ``advances`` (project to goal).
+        """
+        import networkx
+
+        graph = networkx.MultiDiGraph()
+        for goal in self.goals.values():
+            graph.add_node(("goal", goal.id), data=goal)
+        for person in self.people.values():
+            graph.add_node(("person", person.id), data=person)
+        for project in self.projects.values():
+            graph.add_node(("project", project.id), data=project)
+        for child, parents in self._parents.items():
+            for parent in parents:
+                graph.add_edge(("goal", child), ("goal", parent), kind="parent")
+        for goal in self.goals.values():
+            for person_id in self.owner_ids(goal.owners):
+                graph.add_edge(("goal", goal.id), ("person", person_id), kind="owner")
+        for project in self.projects.values():
+            for person_id in self.owner_ids(project.owners):
+                graph.add_edge(("project", project.id), ("person", person_id), kind="owner")
+            for goal_id in project.goal_ids:
+                if goal_id in self.goals:
+                    graph.add_edge(("project", project.id), ("goal", goal_id), kind="advances")
+        for person_id in self.people:
+            manager = self.manager_of(person_id)
+            if manager is not None:
+                graph.add_edge(("person", person_id), ("person", manager), kind="manager")
+        return graph
+

@@ -1,0 +1,85 @@
+"""Organisational levels: their order, and the rank of a level as a workbook writes it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from alignhealth.loaders.values import fold
+from alignhealth.model import LevelDef
+
+#: The default vocabulary (workbook.md): rank 0 is the top.
+DEFAULT_VOCABULARY: dict[str, int] = {
+    **dict.fromkeys(
+        ("company", "enterprise", "group", "organisation", "organization", "corporate",
+         "corporation", "executive"), 0),
+    **dict.fromkeys(("division", "business unit", "region", "bu"), 1),
+    **dict.fromkeys(("department", "function", "dept"), 2),
+    **dict.fromkeys(("team", "squad"), 3),
+    **dict.fromkeys(("individual", "person", "personal"), 4),
+}
+
+_NUMBERED = re.compile(r"(?:l|level|tier|t)?\s*(\d+)")
+
+
+def level_number(text: str) -> int | None:
+    """The number in a level written as ``2``, ``L1``, ``Level 2`` or ``Tier 3``."""
+    m = _NUMBERED.fullmatch(fold(text))
+    return int(m[1]) if m else None
+
+
+@dataclass(frozen=True)
+class LevelScale:
+    """Turns level text into ranks (0 is the top), from an explicit order or the vocabulary.
+
+    Built once per run from every level text in the workbook, because numbered levels are
+    counted from the smallest number the workbook uses.
+    """
+
+    explicit: dict[str, int]
+    explicit_source: str | None
+    number_base: int | None
+
+    @classmethod
+    def build(
+        cls,
+        texts: Iterable[str],
+        level_defs: Sequence[LevelDef] | None = None,
+        configured: Sequence[str] | None = None,
+    ) -> LevelScale:
+        explicit: dict[str, int] = {}
+        source = None
+        if level_defs:
+            ordered = sorted(
+                enumerate(level_defs),
+                key=lambda item: (item[1].rank is None, item[1].rank or 0, item[0]),
+            )
+            for position, (_, level) in enumerate(ordered):
+                explicit.setdefault(fold(level.name), position)
+            source = "levels sheet"
+        elif configured:
+            for position, name in enumerate(configured):
+                explicit.setdefault(fold(name), position)
+            source = "ruleset"
+        numbers = [
+            n for t in texts if fold(t) not in explicit and (n := level_number(t)) is not None
+        ]
+        return cls(explicit, source, min(numbers) if numbers else None)
+
+    def rank(self, text: str | None) -> int | None:
+        """The rank of ``text``; None when it is blank or unknown."""
+        if text is None:
+            return None
+        key = fold(text)
+        if key in self.explicit:
+            return self.explicit[key]
+        if key in DEFAULT_VOCABULARY:
+            return DEFAULT_VOCABULARY[key]
+        number = level_number(text)
+        if number is not None and self.number_base is not None:
+            return number - self.number_base
+        return None
+
+    def is_known(self, text: str) -> bool:
+        return self.rank(text) is not None

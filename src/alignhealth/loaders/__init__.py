@@ -1,0 +1,1 @@
+"""Loaders: read a workbook (Excel or CSV) into records, with every cell's location."""

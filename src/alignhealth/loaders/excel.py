@@ -1,0 +1,206 @@
+"""Read an .xlsx workbook with openpyxl in read-only mode.
+
+openpyxl's read-only mode trusts the sheet's declared size and cannot see merged ranges;
+so the declared size is reset (rows past it are still read, and rows are never padded to
+16,384 columns) and merged ranges are taken from the sheet's XML, then filled with their
+top-left value.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import defusedxml.ElementTree as SafeET
+import openpyxl
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from alignhealth.errors import InputError
+from alignhealth.findings import Notice, quote_sheet
+from alignhealth.loaders.raw import CellError, RawSheet, RawWorkbook, RowStream
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+_CHUNK = 1 << 20
+
+
+def read_xlsx(path: Path) -> RawWorkbook:
+    """Open ``path`` for reading only; the file is never written to."""
+    name = str(path)
+    handle: IO[bytes] = path.open("rb")
+    try:
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True, keep_links=False)
+    except InputError:
+        handle.close()
+        raise
+    except Exception as exc:  # openpyxl raises many kinds for a damaged package
+        handle.close()
+        raise InputError(
+            f"{name}: the workbook cannot be opened ({type(exc).__name__}: {exc}); "
+            "re-save it from Excel as .xlsx",
+            code="corrupt",
+            location=name,
+        ) from None
+    parts = _sheet_parts(path)
+    sheets: list[RawSheet] = []
+    notices: list[Notice] = []
+    for ws in book.worksheets:
+        if not hasattr(ws, "reset_dimensions"):
+            continue  # a chart sheet holds no cells
+        merged = _merged_ranges(path, parts.get(ws.title))
+        if merged:
+            cells = [f"{quote_sheet(ws.title)}!{ref}" for ref in merged]
+            notices.append(
+                Notice(
+                    code="merged-cells",
+                    message=f"sheet {ws.title!r}: {len(merged)} merged range(s); "
+                    "each range's top-left value applies to all its cells",
+                    cells=cells[:20],
+                    count=len(merged),
+                )
+            )
+        sheets.append(
+            RawSheet(
+                name=ws.title,
+                hidden=ws.sheet_state != "visible",
+                rows=_row_reader(ws, merged),
+            )
+        )
+    return RawWorkbook(
+        path=name,
+        sheets=sheets,
+        notices=notices,
+        date_epoch_1904=book.epoch == CALENDAR_MAC_1904,
+    )
+
+
+def _row_reader(ws: Any, merged: Sequence[str]) -> Any:
+    def rows() -> RowStream:
+        ws.reset_dimensions()
+        stream = _iter_values(ws)
+        return _fill_merged(stream, merged) if merged else stream
+
+    return rows
+
+
+def _iter_values(ws: Any) -> RowStream:
+    for number, row in enumerate(ws.iter_rows(), start=1):
+        if not row:
+            continue
+        values: list[object] = []
+        for cell in row:
+            value = cell.value
+            if value is not None and cell.data_type == "e":
+                value = CellError(value)
+            values.append(value)
+        while values and (values[-1] is None or values[-1] == ""):
+            values.pop()
+        if values:
+            yield number, values
+
+
+def _fill_merged(stream: RowStream, merged: Sequence[str]) -> RowStream:
+    """Give every cell of a merged range its top-left value."""
+    ranges = []
+    for ref in merged:
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        ranges.append((min_row, max_row, min_col - 1, max_col - 1))
+    # The top-left value of each range, captured as its first row passes.
+    anchors: dict[tuple[int, int], object] = {}
+    by_row: dict[int, list[tuple[int, int, int, int]]] = {}
+    for rng in ranges:
+        for r in range(rng[0], rng[1] + 1):
+            by_row.setdefault(r, []).append(rng)
+    pending = sorted(by_row)
+    index = 0
+
+    def filled(number: int, values: Sequence[object]) -> list[object]:
+        out = list(values)
+        for rng in by_row.get(number, ()):
+            min_row, _, first, last = rng
+            if number == min_row:
+                anchors[(min_row, first)] = out[first] if first < len(out) else None
+            value = anchors.get((min_row, first))
+            if value is None:
+                continue
+            if len(out) <= last:
+                out.extend([None] * (last + 1 - len(out)))
+            for col in range(first, last + 1):
+                if out[col] is None:
+                    out[col] = value
+        return out
+
+    for number, values in stream:
+        # Rows that hold nothing but lie inside a merged range still receive its value.
+        while index < len(pending) and pending[index] < number:
+            blank = filled(pending[index], [])
+            if any(v is not None for v in blank):
+                yield pending[index], blank
+            index += 1
+        if index < len(pending) and pending[index] == number:
+            index += 1
+            yield number, filled(number, values)
+        else:
+            yield number, values
+    while index < len(pending):
+        blank = filled(pending[index], [])
+        if any(v is not None for v in blank):
+            yield pending[index], blank
+        index += 1
+
+
+def _sheet_parts(path: Path) -> dict[str, str]:
+    """Sheet name -> the zip member holding its XML, from the workbook's relationships."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = SafeET.fromstring(archive.read("xl/workbook.xml"))
+            rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, zipfile.BadZipFile, SafeET.ParseError, OSError):
+        return {}
+    targets = {
+        rel.get("Id"): rel.get("Target", "")
+        for rel in rels.iter(f"{_NS_PKG_REL}Relationship")
+    }
+    parts: dict[str, str] = {}
+    for sheet in book.iter(f"{_NS_MAIN}sheet"):
+        target = targets.get(sheet.get(f"{_NS_REL}id"))
+        if not target:
+            continue
+        member = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+        parts[sheet.get("name", "")] = posixpath.normpath(member)
+    return parts
+
+
+def _merged_ranges(path: Path, member: str | None) -> list[str]:
+    """The merged ranges a sheet declares, read by a byte scan of its XML.
+
+    A scan rather than a parse: the ranges sit after the cell data, and a second full XML
+    parse of a large sheet would cost as much as reading it.
+    """
+    if member is None:
+        return []
+    found: list[str] = []
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+            tail = b""
+            for chunk in _chunks(stream):
+                data = tail + chunk
+                found.extend(m.decode("ascii") for m in _MERGE.findall(data))
+                # An element cut by the chunk boundary is whole in the next window.
+                tail = data[-512:]
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return []
+    # The overlapping windows may find a range twice.
+    return [r for r in dict.fromkeys(found) if ":" in r]
+
+
+def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    while chunk := stream.read(_CHUNK):
+        yield chunk

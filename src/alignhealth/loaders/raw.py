@@ -1,0 +1,39 @@
+"""The reader-neutral view of a workbook: named sheets of numbered rows of cell values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from alignhealth.findings import Notice
+
+RowStream = Iterator[tuple[int, Sequence[object]]]
+
+
+class CellError(str):
+    """An Excel error value (``#REF!``, ``#N/A``...), as opposed to the same text typed in."""
+
+    __slots__ = ()
+
+
+@dataclass
+class RawSheet:
+    """One sheet: its name as the workbook spells it, whether it is hidden, and its rows.
+
+    ``rows()`` yields ``(row number, values)`` for each row that holds anything, the row
+    number being the spreadsheet's own (1-based) and ``values[0]`` column A.
+    """
+
+    name: str
+    hidden: bool
+    rows: Callable[[], RowStream]
+
+
+@dataclass
+class RawWorkbook:
+    """The sheets of a workbook, and what the reader noticed while opening it."""
+
+    path: str
+    sheets: list[RawSheet]
+    notices: list[Notice] = field(default_factory=list)
+    date_epoch_1904: bool = False

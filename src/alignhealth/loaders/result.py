@@ -1,0 +1,52 @@
+"""What a loader hands the engine: the records of a workbook and what went wrong reading it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from alignhealth.findings import EntityRef, Notice, SourceLocation
+from alignhealth.loaders.schema import SheetKind
+from alignhealth.model import Goal, LevelDef, Person, Project, Review
+
+ProblemKind = Literal["duplicate-id", "invalid-value", "missing-required"]
+
+
+@dataclass(slots=True)
+class LoadProblem:
+    """A cell or row the loader could not use; rules AH001-AH003 report these."""
+
+    kind: ProblemKind
+    entity: EntityRef
+    location: SourceLocation
+    field: str
+    message: str
+    value: str | None = None
+    related: list[EntityRef] = field(default_factory=list)
+    first_location: SourceLocation | None = None
+
+
+@dataclass(slots=True)
+class LoadedWorkbook:
+    """Everything read from one workbook.
+
+    A sheet kind that the workbook lacks is ``None`` (not an empty list), so rules can
+    tell "no People sheet" from "a People sheet with no rows".
+    """
+
+    path: str
+    name: str
+    sha256: str
+    goals: list[Goal]
+    people: list[Person] | None = None
+    projects: list[Project] | None = None
+    reviews: list[Review] | None = None
+    levels: list[LevelDef] | None = None
+    sheets: dict[SheetKind, str] = field(default_factory=dict)
+    columns: dict[SheetKind, frozenset[str]] = field(default_factory=dict)
+    problems: list[LoadProblem] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+    def has_field(self, kind: SheetKind, name: str) -> bool:
+        """Whether the workbook has a column for ``name`` on its ``kind`` sheet."""
+        return name in self.columns.get(kind, frozenset())

@@ -1,0 +1,425 @@
+"""Turn one raw sheet into typed records: find the header row, map columns, parse cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from alignhealth.errors import InputError, closest
+from alignhealth.findings import EntityRef, Notice, SourceLocation, quote_sheet
+from alignhealth.loaders import values as v
+from alignhealth.loaders.mapping import SheetMapping
+from alignhealth.loaders.raw import CellError, RawSheet
+from alignhealth.loaders.result import LoadProblem
+from alignhealth.loaders.schema import SheetKind, SheetSpec, ValueType, fold_header
+from alignhealth.model import Goal, LevelDef, Origin, Person, Project, Review
+
+HEADER_SEARCH_ROWS = 20
+
+_ENTITY_KIND = {
+    SheetKind.GOALS: "goal",
+    SheetKind.PEOPLE: "person",
+    SheetKind.PROJECTS: "project",
+    SheetKind.REVIEWS: "review",
+    SheetKind.LEVELS: "level",
+}
+_RECORD_TYPES: dict[SheetKind, Callable[..., Any]] = {
+    SheetKind.GOALS: Goal,
+    SheetKind.PEOPLE: Person,
+    SheetKind.PROJECTS: Project,
+    SheetKind.REVIEWS: Review,
+    SheetKind.LEVELS: LevelDef,
+}
+# The record attribute a field is stored under, where the two names differ.
+_ATTRIBUTE = {
+    SheetKind.GOALS: {"parent": "parent_ids", "owner": "owners"},
+    SheetKind.PROJECTS: {"goal": "goal_ids", "owner": "owners"},
+    SheetKind.REVIEWS: {"goal": "goal_id"},
+}
+
+
+@dataclass
+class ReadContext:
+    """What parsing needs to know about the run, and where problems and notices go."""
+
+    workbook: str
+    date_order: v.DateOrder | None = None
+    epoch: dt.datetime | None = None
+    problems: list[LoadProblem] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+
+@dataclass
+class ColumnMap:
+    """The header row found and, for each field, the 0-based column that holds it."""
+
+    header_row: int
+    fields: dict[str, int]
+    headers: dict[int, str]
+    synonyms_used: dict[str, str]
+    unmapped: list[int]
+
+    def letters(self) -> dict[str, str]:
+        return {name: get_column_letter(col + 1) for name, col in self.fields.items()}
+
+
+@dataclass
+class SheetRead:
+    """The records read from one sheet and how its columns were understood."""
+
+    sheet: str
+    records: list[Any]
+    columns: ColumnMap
+    blank_rows: int = 0
+
+
+def _header_texts(values: Sequence[object]) -> dict[int, str]:
+    return {
+        i: fold_header(value)
+        for i, value in enumerate(values)
+        if isinstance(value, str) and value.strip() and not isinstance(value, CellError)
+    }
+
+
+def _score(spec: SheetSpec, mapping: SheetMapping | None, values: Sequence[object]) -> int:
+    known = {syn for f in spec.fields for syn in f.synonyms}
+    if mapping:
+        known |= {fold_header(text) for text in mapping.columns.values()}
+    return sum(1 for text in _header_texts(values).values() if text in known)
+
+
+def find_header(
+    spec: SheetSpec, mapping: SheetMapping | None, first_rows: Sequence[tuple[int, Sequence[object]]]
+) -> tuple[int, Sequence[object]] | None:
+    """The row among ``first_rows`` whose cells match the most known headers (the earliest
+    at a tie); the first row when none matches."""
+    if not first_rows:
+        return None
+    best = max(first_rows, key=lambda row: (_score(spec, mapping, row[1]), -row[0]))
+    return best if _score(spec, mapping, best[1]) > 0 else first_rows[0]
+
+
+def map_columns(
+    spec: SheetSpec,
+    mapping: SheetMapping | None,
+    header_row: int,
+    values: Sequence[object],
+    sheet: str,
+    workbook: str,
+) -> ColumnMap:
+    """Assign each field its column: the mapping's names first, then synonyms."""
+    headers = _header_texts(values)
+    raw_headers = {i: str(values[i]).strip() for i in headers}
+    by_text: dict[str, list[int]] = {}
+    for col, text in headers.items():
+        by_text.setdefault(text, []).append(col)
+
+    def cell(col: int) -> str:
+        return f"{quote_sheet(sheet)}!{get_column_letter(col + 1)}{header_row}"
+
+    fields: dict[str, int] = {}
+    used: dict[str, str] = {}
+    if mapping:
+        for name, header in mapping.columns.items():
+            cols = by_text.get(fold_header(header))
+            if not cols:
+                near = closest(header, raw_headers.values())
+                hint = f"; the closest is {near!r}" if near else ""
+                found = ", ".join(repr(h) for h in raw_headers.values()) or "none"
+                raise InputError(
+                    f"{workbook}: sheet {sheet!r}: the mapping names column {header!r} for "
+                    f"{spec.kind.value} field {name!r}, but row {header_row} has no such "
+                    f"header{hint} (headers found: {found})",
+                    code="missing-column",
+                    location=f"{workbook}: {quote_sheet(sheet)}!{header_row}:{header_row}",
+                )
+            fields[name] = cols[0]
+            used[name] = raw_headers[cols[0]]
+    taken = set(fields.values())
+    for spec_field in spec.fields:
+        if spec_field.name in fields:
+            continue
+        for synonym in spec_field.synonyms:
+            cols = [c for c in by_text.get(synonym, ()) if c not in taken]
+            if cols:
+                fields[spec_field.name] = cols[0]
+                used[spec_field.name] = raw_headers[cols[0]]
+                taken.add(cols[0])
+                break
+    for text, cols in by_text.items():
+        if len(cols) > 1 and any(c in taken for c in cols):
+            first, second = cols[0], cols[1]
+            raise InputError(
+                f"{workbook}: sheet {sheet!r}: headers {cell(first)} {raw_headers[first]!r} and "
+                f"{cell(second)} {raw_headers[second]!r} both read as {text!r}; rename one "
+                "of them or name the column to use in a mapping",
+                code="duplicate-header",
+                location=f"{workbook}: {cell(first)}",
+            )
+    unmapped = sorted(c for c in headers if c not in taken)
+    return ColumnMap(header_row, fields, raw_headers, used, unmapped)
+
+
+def read_sheet(
+    raw: RawSheet,
+    spec: SheetSpec,
+    mapping: SheetMapping | None,
+    ctx: ReadContext,
+) -> SheetRead:
+    """Read ``raw`` as a sheet of ``spec``'s kind into records."""
+    stream = raw.rows()
+    head: list[tuple[int, Sequence[object]]] = []
+    wanted = mapping.header_row if mapping and mapping.header_row else None
+    for number, values in stream:
+        head.append((number, values))
+        if wanted is not None and number >= wanted:
+            break
+        if wanted is None and len(head) >= HEADER_SEARCH_ROWS:
+            break
+    location = f"{ctx.workbook}: sheet {raw.name!r}"
+    if wanted is not None:
+        header = next((row for row in head if row[0] == wanted), None)
+        if header is None:
+            raise InputError(
+                f"{location}: the mapping says the headers are on row {wanted}, but that row "
+                "is blank; correct header-row in the mapping",
+                code="missing-header",
+                location=f"{ctx.workbook}: {quote_sheet(raw.name)}!{wanted}:{wanted}",
+            )
+    else:
+        found = find_header(spec, mapping, head)
+        if found is None:
+            raise InputError(
+                f"{location}: the sheet is empty; a {spec.kind.value} sheet needs a header row "
+                "and data",
+                code="empty-sheet",
+                location=f"{ctx.workbook}: {quote_sheet(raw.name)}",
+            )
+        header = found
+    header_row, header_values = header
+    columns = map_columns(spec, mapping, header_row, header_values, raw.name, ctx.workbook)
+    _require(spec, columns, raw.name, ctx)
+    rows = chain((row for row in head if row[0] > header_row), stream)
+    reader = _RowReader(spec, raw.name, columns, ctx)
+    records = reader.read(rows)
+    if reader.blank_rows:
+        ctx.notices.append(
+            Notice(
+                code="blank-rows",
+                message=f"sheet {raw.name!r}: {reader.blank_rows} row(s) with no data in the "
+                "mapped columns were skipped",
+                count=reader.blank_rows,
+            )
+        )
+    if columns.unmapped:
+        names = ", ".join(repr(columns.headers[c]) for c in columns.unmapped)
+        ctx.notices.append(
+            Notice(
+                code="unmapped-columns",
+                message=f"sheet {raw.name!r}: column(s) {names} match no "
+                f"{spec.kind.value} field and were not read",
+                cells=[
+                    f"{quote_sheet(raw.name)}!{get_column_letter(c + 1)}{header_row}"
+                    for c in columns.unmapped
+                ],
+                count=len(columns.unmapped),
+            )
+        )
+    return SheetRead(raw.name, records, columns, reader.blank_rows)
+
+
+def _require(spec: SheetSpec, columns: ColumnMap, sheet: str, ctx: ReadContext) -> None:
+    if spec.kind is SheetKind.PEOPLE and not {"id", "email", "name"} & columns.fields.keys():
+        missing = ["id"]
+    else:
+        missing = [name for name in spec.required if name not in columns.fields]
+    if not missing:
+        return
+    name = missing[0]
+    synonyms = spec.field(name).synonyms
+    found = [columns.headers[c] for c in sorted(columns.headers)]
+    near = closest(name, found)
+    hint = f" The closest header is {near!r}." if near else ""
+    raise InputError(
+        f"{ctx.workbook}: sheet {sheet!r}: no {name!r} column in the header row "
+        f"(row {columns.header_row}); expected a header such as "
+        f"{', '.join(repr(s) for s in synonyms[:5])}; found "
+        f"{', '.join(repr(h) for h in found) or 'no headers'}.{hint} Rename the column or "
+        f"map it: [input.{spec.kind.value}] columns = {{ {name} = \"...\" }}",
+        code="missing-column",
+        location=f"{ctx.workbook}: {quote_sheet(sheet)}!{columns.header_row}:{columns.header_row}",
+    )
+
+
+class _RowReader:
+    """Parses the data rows of one sheet, recording problems with their cells."""
+
+    def __init__(self, spec: SheetSpec, sheet: str, columns: ColumnMap, ctx: ReadContext) -> None:
+        self.spec = spec
+        self.sheet = sheet
+        self.ctx = ctx
+        self.kind = spec.kind
+        self.entity_kind = _ENTITY_KIND[spec.kind]
+        self.letters = columns.letters()
+        self.fields = [(spec.field(name), col) for name, col in columns.fields.items()]
+        self.attribute = _ATTRIBUTE.get(spec.kind, {})
+        self.make = _RECORD_TYPES[spec.kind]
+        self.blank_rows = 0
+        self.seen: dict[str, SourceLocation] = {}
+        self.parsers = _parsers(ctx)
+
+    def location(self, row: int, name: str | None) -> SourceLocation:
+        column = self.letters.get(name) if name else None
+        return SourceLocation.at(self.ctx.workbook, self.sheet, row, column)
+
+    def problem(
+        self,
+        kind: Any,
+        entity_id: str,
+        row: int,
+        name: str,
+        message: str,
+        value: object = None,
+        **extra: Any,
+    ) -> None:
+        shown = None if value is None else v.parse_text(value)[:200]
+        self.ctx.problems.append(
+            LoadProblem(
+                kind=kind,
+                entity=EntityRef(kind=self.entity_kind, id=entity_id),
+                location=self.location(row, name),
+                field=name,
+                message=message,
+                value=shown,
+                **extra,
+            )
+        )
+
+    def read(self, rows: Iterator[tuple[int, Sequence[object]]]) -> list[Any]:
+        records: list[Any] = []
+        progress_fields = [f.name for f, _ in self.fields if f.type is ValueType.PROGRESS]
+        percent_cells: set[tuple[int, str]] = set()
+        for number, values in rows:
+            cells = {
+                spec.name: values[col]
+                for spec, col in self.fields
+                if col < len(values) and not v.is_blank(values[col])
+            }
+            if not cells:
+                self.blank_rows += 1
+                continue
+            record = self.read_row(number, cells, percent_cells)
+            if record is not None:
+                records.append(record)
+        for name in progress_fields:
+            _scale_progress(records, name, percent_cells)
+        return records
+
+    def row_id(self, number: int, cells: dict[str, object]) -> str | None:
+        id_field = self.spec.id_field
+        raw = cells.get(id_field)
+        if self.kind is SheetKind.PEOPLE and raw is None and "id" not in self.letters:
+            id_field = "email" if "email" in self.letters else "name"
+            raw = cells.get(id_field)
+        if raw is None:
+            if self.kind is SheetKind.REVIEWS:
+                self.problem("missing-required", f"row {number}", number, "goal",
+                             "the review names no goal")
+            else:
+                self.problem("missing-required", f"row {number}", number, id_field,
+                             f"row {number} has data but no {id_field}")
+            return None
+        if isinstance(raw, CellError):
+            self.problem("invalid-value", f"row {number}", number, id_field,
+                         f"the {id_field} cell holds the Excel error {raw}", raw)
+            return None
+        return v.parse_id(raw)
+
+    def read_row(
+        self, number: int, cells: dict[str, object], percent_cells: set[tuple[int, str]]
+    ) -> Any:
+        record_id = self.row_id(number, cells)
+        if record_id is None:
+            return None
+        if self.kind not in (SheetKind.REVIEWS,):
+            first = self.seen.get(record_id)
+            if first is not None:
+                self.problem(
+                    "duplicate-id", record_id, number, self.spec.id_field,
+                    f"{self.entity_kind} id {record_id!r} is used again; the row at "
+                    f"{first.cell} is kept and this row is left out",
+                    record_id,
+                    first_location=first,
+                    related=[EntityRef(kind=self.entity_kind, id=record_id)],
+                )
+                return None
+            self.seen[record_id] = self.location(number, self.spec.id_field)
+        kwargs: dict[str, Any] = {
+            "origin": Origin(
+                workbook=self.ctx.workbook, sheet=self.sheet, row=number, columns=self.letters
+            )
+        }
+        for name, raw in cells.items():
+            if name == self.spec.id_field:
+                continue
+            spec = self.spec.field(name)
+            if isinstance(raw, CellError):
+                self.problem("invalid-value", record_id, number, name,
+                             f"the {name} cell holds the Excel error {raw}", raw)
+                continue
+            try:
+                value = self.parsers[spec.type](raw)
+            except v.ValueProblem as exc:
+                self.problem("invalid-value", record_id, number, name, f"{name}: {exc}", raw)
+                continue
+            if spec.type is ValueType.PROGRESS and isinstance(raw, str) and "%" in raw:
+                percent_cells.add((number, name))
+            kwargs[self.attribute.get(name, name)] = value
+        kwargs[self.attribute.get(self.spec.id_field, self.spec.id_field)] = record_id
+        if self.kind is SheetKind.PEOPLE and "id" not in kwargs:
+            kwargs["id"] = record_id
+        if self.kind is SheetKind.GOALS and not kwargs.get("title"):
+            self.problem("missing-required", record_id, number, "title",
+                         f"goal {record_id!r} has no title")
+            kwargs["title"] = ""
+        return self.make(**kwargs)
+
+
+def _parsers(ctx: ReadContext) -> dict[ValueType, Callable[[object], Any]]:
+    epoch = ctx.epoch
+
+    def date(value: object) -> dt.date:
+        if epoch is None:
+            return v.parse_date(value, date_order=ctx.date_order)
+        return v.parse_date(value, epoch=epoch, date_order=ctx.date_order)
+
+    return {
+        ValueType.ID: v.parse_id,
+        ValueType.ID_LIST: v.parse_id_list,
+        ValueType.OWNER_LIST: v.parse_owner_list,
+        ValueType.TEXT: v.parse_text,
+        ValueType.NUMBER: v.parse_number,
+        ValueType.PROGRESS: v.parse_number,
+        ValueType.DATE: date,
+        ValueType.STATUS: v.parse_status,
+        ValueType.PRIORITY: v.parse_priority,
+        ValueType.KIND: v.parse_kind,
+        ValueType.ACTIVE: v.parse_active,
+    }
+
+
+def _scale_progress(records: list[Any], name: str, percent_cells: set[tuple[int, str]]) -> None:
+    """A progress column where any plain number exceeds 1 is on a 0-100 scale."""
+    plain = [
+        r for r in records
+        if getattr(r, name) is not None and (r.origin.row, name) not in percent_cells
+    ]
+    if any(getattr(r, name) > 1 for r in plain):
+        for record in plain:
+            setattr(record, name, getattr(record, name) / 100)
+

@@ -1,0 +1,209 @@
+"""Load a whole workbook: find each kind of sheet, read it, and gather the problems."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import islice
+from pathlib import Path
+
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from alignhealth.errors import InputError, closest
+from alignhealth.findings import Notice
+from alignhealth.loaders.csvfile import read_csv
+from alignhealth.loaders.excel import read_xlsx
+from alignhealth.loaders.mapping import InputMapping
+from alignhealth.loaders.raw import RawSheet, RawWorkbook
+from alignhealth.loaders.result import LoadedWorkbook
+from alignhealth.loaders.schema import SHEETS, SheetKind, fold_header
+from alignhealth.loaders.sniff import FileKind, sniff
+from alignhealth.loaders.tables import (
+    HEADER_SEARCH_ROWS,
+    ReadContext,
+    SheetRead,
+    find_header,
+    read_sheet,
+)
+from alignhealth.loaders.values import DateOrder
+
+
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Bulk loading makes millions of objects that never form cycles; collecting them
+    over and over costs more than the load itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def read_raw(path: Path) -> RawWorkbook:
+    """Open ``path`` with the reader its content calls for."""
+    kind = sniff(path)
+    if kind is FileKind.CSV:
+        return read_csv(path)
+    return read_xlsx(path)
+
+
+def find_sheets(
+    raw: RawWorkbook, mapping: InputMapping, notices: list[Notice]
+) -> dict[SheetKind, RawSheet]:
+    """Which sheet holds which kind of data: the mapping's names, then synonyms."""
+    by_name = {sheet.name: sheet for sheet in raw.sheets}
+    by_folded: dict[str, RawSheet] = {}
+    for sheet in raw.sheets:
+        by_folded.setdefault(fold_header(sheet.name), sheet)
+    found: dict[SheetKind, RawSheet] = {}
+    claimed: set[str] = set()
+    for kind, spec in SHEETS.items():
+        sheet_mapping = mapping.for_kind(kind)
+        if sheet_mapping and sheet_mapping.sheet:
+            wanted = sheet_mapping.sheet
+            sheet = by_name.get(wanted) or by_folded.get(fold_header(wanted))
+            if sheet is None:
+                near = closest(wanted, by_name)
+                hint = f"; the closest is {near!r}" if near else ""
+                raise InputError(
+                    f"{raw.path}: the mapping names sheet {wanted!r} for {kind.value}, but the "
+                    f"workbook has no such sheet{hint} (sheets: "
+                    f"{', '.join(repr(n) for n in by_name)})",
+                    code="missing-sheet",
+                    location=raw.path,
+                )
+            found[kind] = sheet
+            claimed.add(sheet.name)
+    # Exact synonyms first ("Goals"), then names that start or end with one ("Goals FY27").
+    for matches in (_is_synonym, _contains_synonym):
+        for kind, spec in SHEETS.items():
+            if kind in found:
+                continue
+            for sheet in raw.sheets:
+                if sheet.name in claimed or not matches(fold_header(sheet.name), spec.synonyms):
+                    continue
+                if sheet.hidden:
+                    notices.append(
+                        Notice(
+                            code="hidden-sheet-skipped",
+                            message=f"sheet {sheet.name!r} looks like the {kind.value} sheet "
+                            "but is hidden; it was not read (name it in the mapping to read it)",
+                        )
+                    )
+                    claimed.add(sheet.name)
+                    continue
+                found[kind] = sheet
+                claimed.add(sheet.name)
+                break
+    if SheetKind.GOALS not in found:
+        candidate = _goals_by_headers([s for s in raw.sheets if s.name not in claimed])
+        if candidate is None:
+            names = ", ".join(repr(s.name) for s in raw.sheets) or "none"
+            raise InputError(
+                f"{raw.path}: no goals sheet (sheets: {names}); name one 'Goals' (or "
+                "'Objectives', 'OKRs', 'Strategy'...), give it ID and Title columns, or map "
+                'it: [input.goals] sheet = "..."',
+                code="no-goals-sheet",
+                location=raw.path,
+            )
+        found[SheetKind.GOALS] = candidate
+        notices.append(
+            Notice(
+                code="goals-sheet-by-headers",
+                message=f"sheet {candidate.name!r} was read as the goals sheet because its "
+                "headers hold an id and a title",
+            )
+        )
+    return found
+
+
+def _is_synonym(name: str, synonyms: tuple[str, ...]) -> bool:
+    return name in synonyms
+
+
+def _contains_synonym(name: str, synonyms: tuple[str, ...]) -> bool:
+    words = name.split()
+    for synonym in synonyms:
+        size = len(synonym.split())
+        if size < len(words) and synonym.split() in (words[:size], words[-size:]):
+            return True
+    return False
+
+
+def _goals_by_headers(sheets: list[RawSheet]) -> RawSheet | None:
+    """The visible sheet whose header row names an id and a title column, if just one does."""
+    spec = SHEETS[SheetKind.GOALS]
+    fits = []
+    for sheet in sheets:
+        if sheet.hidden:
+            continue
+        head = list(islice(sheet.rows(), HEADER_SEARCH_ROWS))
+        header = find_header(spec, None, head)
+        if header is None:
+            continue
+        folded = {fold_header(str(v)) for v in header[1] if isinstance(v, str)}
+        if all(folded & set(spec.field(name).synonyms) for name in spec.required):
+            fits.append(sheet)
+    return fits[0] if len(fits) == 1 else None
+
+
+def load_workbook(
+    path: Path,
+    mapping: InputMapping | None = None,
+    date_order: DateOrder | None = None,
+) -> LoadedWorkbook:
+    """Read ``path`` (an .xlsx workbook or a goals CSV) into records.
+
+    Raises :class:`InputError` when the workbook cannot be used at all; cells that cannot
+    be used become problems on the result, and the rest is still read.
+    """
+    mapping = mapping or InputMapping()
+    raw = read_raw(path)
+    ctx = ReadContext(
+        workbook=path.name,
+        date_order=date_order,
+        epoch=CALENDAR_MAC_1904 if raw.date_epoch_1904 else None,
+        notices=list(raw.notices),
+    )
+    sheets = find_sheets(raw, mapping, ctx.notices)
+    reads: dict[SheetKind, SheetRead] = {}
+    with gc_paused():
+        for kind, sheet in sheets.items():
+            reads[kind] = read_sheet(sheet, SHEETS[kind], mapping.for_kind(kind), ctx)
+    for sheet in raw.sheets:
+        if sheet.hidden and sheet not in sheets.values():
+            ctx.notices.append(
+                Notice(code="hidden-sheet", message=f"hidden sheet {sheet.name!r} was not read")
+            )
+
+    def records(kind: SheetKind) -> list[object] | None:
+        read = reads.get(kind)
+        return None if read is None else read.records
+
+    return LoadedWorkbook(
+        path=str(path),
+        name=path.name,
+        sha256=file_sha256(path),
+        goals=reads[SheetKind.GOALS].records,
+        people=records(SheetKind.PEOPLE),  # type: ignore[arg-type]
+        projects=records(SheetKind.PROJECTS),  # type: ignore[arg-type]
+        reviews=records(SheetKind.REVIEWS),  # type: ignore[arg-type]
+        levels=records(SheetKind.LEVELS),  # type: ignore[arg-type]
+        sheets={kind: read.sheet for kind, read in reads.items()},
+        columns={kind: frozenset(read.columns.fields) for kind, read in reads.items()},
+        problems=ctx.problems,
+        notices=ctx.notices,
+    )

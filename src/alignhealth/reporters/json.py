@@ -1,0 +1,22 @@
+"""``--format json``: the contract for integrations (output.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from alignhealth.reporters.base import Reporter
+from alignhealth.runresult import SCHEMA_VERSION, RunResult
+
+
+class JsonReporter(Reporter):
+    name = "json"
+    description = "one JSON document per run, as output.md defines it"
+
+    def render(self, result: RunResult) -> str:
+        return result.model_dump_json(indent=2) + "\n"
+
+    def render_many(self, results: Sequence[RunResult], exit_code: int) -> str:
+        runs = [json.loads(result.model_dump_json()) for result in results]
+        document = {"schema_version": SCHEMA_VERSION, "runs": runs, "exit_code": exit_code}
+        return json.dumps(document, indent=2, allow_nan=False) + "\n"

@@ -1,0 +1,85 @@
+"""``--format text``: findings grouped by severity, each with its cell and a hint."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from alignhealth.findings import Finding, Severity
+from alignhealth.reporters.base import Reporter
+from alignhealth.reporters.safe import terminal_safe
+from alignhealth.runresult import RunResult
+
+_COLOURS = {
+    Severity.CRITICAL: "magenta",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "white",
+}
+
+
+class TextReporter(Reporter):
+    name = "text"
+    description = "a human summary, grouped by severity (the default)"
+
+    def style(self, text: str, **kwargs: object) -> str:
+        return click.style(text, **kwargs) if self.color else text  # type: ignore[arg-type]
+
+    def render(self, result: RunResult) -> str:
+        lines: list[str] = []
+        workbook = terminal_safe(result.source.path)
+        lines.append(
+            self.style(f"{workbook}", bold=True)
+            + f"  as of {result.as_of.isoformat()}  ruleset {terminal_safe(result.ruleset.name)}"
+        )
+        for error in result.errors:
+            lines.append(self.style("error: ", fg="red", bold=True) + terminal_safe(error.message))
+        active = [f for f in result.findings if not f.suppressed]
+        for severity in Severity:
+            group = [f for f in active if f.severity is severity]
+            if not group:
+                continue
+            lines.append("")
+            lines.append(
+                self.style(f"{severity.value.upper()} ({len(group)})", fg=_COLOURS[severity], bold=True)
+            )
+            lines.extend(self._finding(f) for f in group)
+        skipped = [o for o in result.outcomes if o.status == "skipped"]
+        if skipped:
+            lines.append("")
+            lines.append(self.style("Skipped rules", bold=True))
+            for outcome in skipped:
+                lines.append(f"  {outcome.code} {outcome.name}: {outcome.reason}")
+        lines.append("")
+        lines.append(self._summary(result, active))
+        return "\n".join(lines) + "\n"
+
+    def _finding(self, finding: Finding) -> str:
+        cell = finding.location.cell if finding.location and finding.location.cell else "-"
+        head = (
+            f"  {self.style(terminal_safe(cell), bold=True)}  "
+            f"{self.style(finding.code, fg=_COLOURS[finding.severity])} "
+            f"{finding.name}  {terminal_safe(finding.message)}"
+        )
+        if finding.hint:
+            head += "\n      " + self.style("hint: ", dim=True) + terminal_safe(finding.hint)
+        return head
+
+    def _summary(self, result: RunResult, active: Sequence[Finding]) -> str:
+        summary = result.summary
+        counts = ", ".join(
+            f"{n} {name}" for name, n in summary.by_severity.items() if n
+        ) or "no findings"
+        parts = [f"{len(active)} finding(s): {counts}"]
+        if summary.suppressed:
+            parts.append(f"{summary.suppressed} suppressed")
+        if summary.health_score is not None:
+            parts.append(
+                f"health score {summary.health_score}/100 ({summary.band}) over "
+                f"{summary.checked} goals"
+            )
+        if summary.incomplete and not result.errors:
+            parts.append(self.style("INCOMPLETE: a rule crashed (see AH901)", fg="red", bold=True))
+        return ". ".join(parts) + "."

@@ -1,0 +1,1 @@
+"""Rules: the base class, the registry, selection, and the core rule families."""

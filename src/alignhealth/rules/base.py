@@ -1,0 +1,195 @@
+"""What a rule is: explicit metadata, a pydantic ``Options`` model and one ``check`` method."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from alignhealth.findings import EntityRef, Finding, Severity, SourceLocation
+from alignhealth.model import Goal, Person, Project
+from alignhealth.settings import Settings
+
+if TYPE_CHECKING:
+    from alignhealth.graph import OrgGraph
+
+Phase = Literal["check", "report"]
+Requirement = Literal["people", "projects", "reviews", "managers", "levels", "review-data"]
+Subject = Literal["goals", "people", "projects", "workbook"]
+
+DOC_SECTIONS = ("What it checks", "Why it matters", "How to fix", "Example")
+
+
+def _kebab(name: str) -> str:
+    return name.replace("_", "-")
+
+
+class RuleOptions(BaseModel):
+    """Base of every rule's options. Fields are written kebab-case in rulesets
+    (``max-days``) and must each have a default and a description."""
+
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=_kebab, populate_by_name=True, frozen=True
+    )
+
+
+class SkipRule(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by ``check`` when the data the rule needs is absent; the reason is reported."""
+
+
+class Rule:
+    """Base class of every rule, built-in or from a plugin.
+
+    Subclasses set the class attributes below and implement :meth:`check`. The docstring
+    has four sections: What it checks / Why it matters / How to fix / Example.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    default_severity: ClassVar[Severity | str]
+    groups: ClassVar[tuple[str, ...]] = ()
+    Options: ClassVar[type[RuleOptions]] = RuleOptions
+    #: Data without which the rule is skipped (with the reason) rather than run.
+    requires: ClassVar[tuple[Requirement, ...]] = ()
+    #: What ``checked`` counts in the rule's outcome.
+    subject: ClassVar[Subject] = "goals"
+    #: ``report`` rules run after every ``check`` rule and after suppressions, and read
+    #: ``ctx.run`` (crashes, suppression use): the AH9 family.
+    phase: ClassVar[Phase] = "check"
+
+    def check(self, ctx: RuleContext[Any]) -> Iterable[Finding]:
+        """Yield a finding for each problem; build them with ``ctx.finding``."""
+        raise NotImplementedError
+
+    @classmethod
+    def severity(cls) -> Severity:
+        return Severity.parse(cls.default_severity)
+
+    @classmethod
+    def doc_sections(cls) -> dict[str, str]:
+        """The docstring's sections, by heading."""
+        return split_doc(cls.__doc__ or "")
+
+
+def split_doc(doc: str) -> dict[str, str]:
+    """Split a rule docstring into its ``Heading:`` sections."""
+    import inspect
+
+    text = inspect.cleandoc(doc)
+    pattern = re.compile(rf"^({'|'.join(DOC_SECTIONS)}):?\s*$", re.MULTILINE)
+    parts = pattern.split(text)
+    sections = {}
+    for i in range(1, len(parts) - 1, 2):
+        sections[parts[i]] = parts[i + 1].strip()
+    return sections
+
+
+@dataclass(frozen=True)
+class Crash:
+    """A rule that raised, as report-phase rules see it."""
+
+    code: str
+    name: str
+    plugin: str
+    exception: str
+    message: str
+    traceback: str
+
+
+@dataclass
+class RunState:
+    """What happened in the run so far, for ``report`` rules."""
+
+    crashes: list[Crash] = field(default_factory=list)
+    suppression_uses: list[Any] = field(default_factory=list)
+    rules_run: int = 0
+
+
+O = TypeVar("O", bound=RuleOptions)
+
+
+class RuleContext(Generic[O]):
+    """What ``check`` receives: the graph, the rule's validated options, the shared
+    settings, and helpers that fill in the rule's code, severity and the entity's cell."""
+
+    def __init__(
+        self,
+        rule: Rule,
+        graph: OrgGraph,
+        options: O,
+        settings: Settings,
+        severity: Severity,
+        plugin: str,
+        run: RunState | None = None,
+    ) -> None:
+        self.rule = rule
+        self.run = run or RunState()
+        self.graph = graph
+        self.options = options
+        self.settings = settings
+        self.severity = severity
+        self.plugin = plugin
+        #: Overrides the default count of entities checked, when the rule sets it.
+        self.checked: int | None = None
+
+    @property
+    def as_of(self) -> Any:
+        return self.settings.as_of
+
+    def finding(
+        self,
+        entity: EntityRef,
+        message: str,
+        *,
+        location: SourceLocation | None = None,
+        related: Sequence[EntityRef] = (),
+        evidence: dict[str, Any] | None = None,
+        hint: str | None = None,
+        discriminator: str = "",
+    ) -> Finding:
+        """A finding of this rule, at its effective severity."""
+        return Finding(
+            code=self.rule.code,
+            name=self.rule.name,
+            severity=self.severity,
+            message=message,
+            entity=entity,
+            location=location,
+            related=list(related),
+            evidence=evidence or {},
+            hint=hint,
+            plugin=self.plugin,
+            discriminator=discriminator,
+        )
+
+    def at(
+        self, record: Goal | Person | Project, field: str, message: str, **kwargs: Any
+    ) -> Finding:
+        """A finding about a goal, person or project, located at one of its cells."""
+        return self.finding(entity_of(record), message, location=record.origin.cell(field), **kwargs)
+
+    # -- the shared terms of rules.md ------------------------------------------------------
+
+    def is_priority(self, goal: Goal) -> bool:
+        """An active-or-not goal whose priority makes it a priority goal."""
+        return goal.priority is not None and goal.priority.is_priority(self.settings.priority_rank)
+
+    def active_goals(self) -> Iterable[Goal]:
+        return (g for g in self.graph.goals.values() if g.active)
+
+
+def entity_of(record: Goal | Person | Project) -> EntityRef:
+    """The entity reference of a record: its kind, id and label."""
+    if isinstance(record, Goal):
+        return EntityRef(kind="goal", id=record.id, label=record.title or None)
+    if isinstance(record, Person):
+        return EntityRef(kind="person", id=record.id, label=record.label)
+    return EntityRef(kind="project", id=record.id, label=record.name)
+
+
+def goal_ref(goal_id: str) -> EntityRef:
+    return EntityRef(kind="goal", id=goal_id)
