@@ -12,10 +12,10 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-from alignhealth.findings import EntityRef, Finding, Severity, SourceLocation  # noqa: E402
-from alignhealth.graph import OrgGraph  # noqa: E402
-from alignhealth.hookspecs import hookimpl  # noqa: E402
-from alignhealth.rules.base import Rule, RuleContext, RuleOptions, SkipRule  # noqa: E402
+from alignhealth.findings import EntityRef, Finding, Severity, SourceLocation
+from alignhealth.graph import OrgGraph
+from alignhealth.hookspecs import hookimpl
+from alignhealth.rules.base import Rule, RuleContext, RuleOptions, SkipRule
 
 __all__ = [
     "EntityRef",

@@ -41,7 +41,15 @@ def _split(values: Sequence[str]) -> list[str]:
 
 
 def _fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
-    click.echo(click.style("error: ", fg="red", bold=True, ) + message, err=True)
+    click.echo(
+        click.style(
+            "error: ",
+            fg="red",
+            bold=True,
+        )
+        + message,
+        err=True,
+    )
     sys.exit(code)
 
 
@@ -142,27 +150,56 @@ def main() -> None:
 @click.argument(
     "workbooks", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
 )
-@click.option("--ruleset", "-r", metavar="FILE|NAME", help="A ruleset file or preset name "
-              "(default: the 'default' preset).")
-@click.option("--select", multiple=True, metavar="SELECTORS",
-              help="Rules to run, replacing the ruleset's selection: codes, prefixes, names, "
-              "groups or ALL; repeatable or comma-separated.")
-@click.option("--extend-select", multiple=True, metavar="SELECTORS",
-              help="Rules to run in addition to the selection.")
+@click.option(
+    "--ruleset",
+    "-r",
+    metavar="FILE|NAME",
+    help="A ruleset file or preset name (default: the 'default' preset).",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="SELECTORS",
+    help="Rules to run, replacing the ruleset's selection: codes, prefixes, names, "
+    "groups or ALL; repeatable or comma-separated.",
+)
+@click.option(
+    "--extend-select",
+    multiple=True,
+    metavar="SELECTORS",
+    help="Rules to run in addition to the selection.",
+)
 @click.option("--ignore", multiple=True, metavar="SELECTORS", help="Rules not to run.")
-@click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="A TOML file of [input.<sheet>] tables: which sheet, header row and columns "
-              "hold each field.")
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="The date every date rule measures against (default: today).")
-@click.option("--fail-on", type=click.Choice([s.value for s in Severity], case_sensitive=False),
-              default="low", show_default=True,
-              help="Exit 1 when a finding is at or above this severity.")
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A TOML file of [input.<sheet>] tables: which sheet, header row and columns "
+    "hold each field.",
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date every date rule measures against (default: today).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity], case_sensitive=False),
+    default="low",
+    show_default=True,
+    help="Exit 1 when a finding is at or above this severity.",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are at --fail-on.")
-@click.option("--format", "-f", "formats", multiple=True, metavar="NAME[:PATH]",
-              help="Output format, optionally to a file; repeatable (text, json, ...).")
-@click.option("--output", "-o", metavar="FILE", help="The file for a single format given "
-              "without a PATH.")
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    metavar="NAME[:PATH]",
+    help="Output format, optionally to a file; repeatable (text, json, ...).",
+)
+@click.option(
+    "--output", "-o", metavar="FILE", help="The file for a single format given without a PATH."
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @plugin_options
 def check(
@@ -276,8 +313,9 @@ def _short_summary(result: RunResult) -> str:
 
 
 @main.command(name="rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @plugin_options
 def rules_command(fmt: str, plugin_modules: tuple[str, ...], no_plugins: bool) -> None:
     """List every rule: code, name, severity, groups, plugin and summary."""
@@ -294,7 +332,9 @@ def rules_command(fmt: str, plugin_modules: tuple[str, ...], no_plugins: bool) -
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(5)] if rows else [0] * 5
     for row in rows:
-        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5])
+        click.echo(
+            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5]
+        )
 
 
 def _report_load_errors(host: PluginHost, registry: RuleRegistry) -> None:

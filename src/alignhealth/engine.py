@@ -18,7 +18,6 @@ from alignhealth.errors import AlignhealthError, InputError, UsageError, did_you
 from alignhealth.findings import Finding, RuleOutcome, RunError, Severity
 from alignhealth.graph import OrgGraph
 from alignhealth.health import summarize
-from alignhealth.loaders.mapping import InputMapping
 from alignhealth.loaders.result import LoadedWorkbook
 from alignhealth.plugins import PluginHost
 from alignhealth.rules.base import Crash, Rule, RuleContext, RuleOptions, RunState, SkipRule
@@ -67,7 +66,9 @@ class Session:
 
 
 def make_host(
-    autoload: bool | None = None, modules: Sequence[str] = (), plugins: Sequence[tuple[str, object]] = ()
+    autoload: bool | None = None,
+    modules: Sequence[str] = (),
+    plugins: Sequence[tuple[str, object]] = (),
 ) -> PluginHost:
     return PluginHost(autoload=autoload, modules=modules, plugins=plugins)
 
@@ -81,9 +82,7 @@ def presets(host: PluginHost) -> dict[str, Any]:
     return found
 
 
-def _rule_options(
-    registry: RuleRegistry, ruleset: ResolvedRuleset
-) -> dict[str, RuleOptions]:
+def _rule_options(registry: RuleRegistry, ruleset: ResolvedRuleset) -> dict[str, RuleOptions]:
     options: dict[str, RuleOptions] = {}
     given: dict[str, tuple[dict[str, Any], str]] = {}
     for key, (values, source) in ruleset.options.items():
@@ -187,7 +186,7 @@ def _subject_count(rule: type[Rule], graph: OrgGraph) -> int:
     }[rule.subject]
 
 
-def _run_one(
+def run_one(
     session: Session, code: str, graph: OrgGraph, run: RunState, outcome: RuleOutcome
 ) -> list[Finding]:
     """Run one rule in isolation, filling in its outcome; a crash is recorded in ``run``."""
@@ -213,7 +212,7 @@ def _run_one(
     except SkipRule as skip:
         outcome.status, outcome.reason = "skipped", str(skip) or "skipped by the rule"
         return []
-    except BaseException as exc:  # noqa: BLE001 - a crashing rule must not end the run
+    except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise
         outcome.status = "error"
@@ -257,17 +256,19 @@ def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[Ru
         phases[session.registry.rules[code].rule.phase].append(code)
     findings: list[Finding] = []
     for code in phases["check"]:
-        findings.extend(_run_one(session, code, graph, run, outcomes[code]))
+        findings.extend(run_one(session, code, graph, run, outcomes[code]))
     run.suppression_uses = apply_suppressions(
         findings, config.ruleset.suppressions, session.registry, config.settings.as_of
     )
     # AH901 reports the crashes of the others, so it runs after every other report rule.
     for code in sorted(phases["report"], key=lambda c: c == RULE_ERROR_CODE):
-        findings.extend(_run_one(session, code, graph, run, outcomes[code]))
+        findings.extend(run_one(session, code, graph, run, outcomes[code]))
     return findings, list(outcomes.values()), bool(run.crashes)
 
 
-def exit_code(errors: bool, crashed: bool, findings: Sequence[Finding], request: CheckRequest) -> int:
+def exit_code(
+    errors: bool, crashed: bool, findings: Sequence[Finding], request: CheckRequest
+) -> int:
     """2 for untrustworthy input, then 3 for a crash, then 1 for findings at --fail-on."""
     if errors:
         return EXIT_INPUT

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
@@ -35,7 +35,7 @@ class PersonMatch:
     candidates: tuple[str, ...] = ()
 
 
-def strongly_connected(nodes: Iterable[str], edges: dict[str, Sequence[str]]) -> list[list[str]]:
+def strongly_connected(nodes: Iterable[str], edges: Mapping[str, Sequence[str]]) -> list[list[str]]:
     """Tarjan's strongly connected components, iterative (no recursion limit), linear."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -340,4 +340,3 @@ class OrgGraph:
             if manager is not None:
                 graph.add_edge(("person", person_id), ("person", manager), kind="manager")
         return graph
-

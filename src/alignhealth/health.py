@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from alignhealth.findings import Finding, Severity
 from alignhealth.graph import OrgGraph
-from alignhealth.runresult import FamilyDrag, LevelScore, OwnerScore, Summary
+from alignhealth.runresult import FamilyDrag, LevelScore, OwnerScore, ScoreEntry, Summary
 
 UNHEALTHY_FROM = Severity.MEDIUM
 BANDS = ((80, "excellent"), (60, "good"), (40, "fair"), (0, "poor"))
@@ -63,23 +63,22 @@ def summarize(
             family = groups_of.get(finding.code) or (finding.code,)
             unhealthy_by[finding.entity.id].add(family[0])
 
-    def entry_values(goal_ids: list[str]) -> dict[str, object]:
+    def entry(goal_ids: list[str]) -> ScoreEntry:
         healthy = sum(1 for g in goal_ids if g not in unhealthy_by)
         value = score(healthy, len(goal_ids))
-        return {
-            "score": value,
-            "band": band(value),
-            "checked": len(goal_ids),
-            "findings": sum(findings_on[g] for g in goal_ids),
-            "drags": _drags(goal_ids, unhealthy_by),
-        }
+        return ScoreEntry(
+            score=value,
+            band=band(value),
+            checked=len(goal_ids),
+            findings=sum(findings_on[g] for g in goal_ids),
+            drags=_drags(goal_ids, unhealthy_by),
+        )
 
-    all_goals = list(graph.goals)
-    overall = entry_values(all_goals)
-    summary.health_score = overall["score"]  # type: ignore[assignment]
-    summary.band = overall["band"]  # type: ignore[assignment]
-    summary.checked = len(all_goals)
-    summary.drags = overall["drags"]  # type: ignore[assignment]
+    overall = entry(list(graph.goals))
+    summary.health_score = overall.score
+    summary.band = overall.band
+    summary.checked = overall.checked
+    summary.drags = overall.drags
 
     owned: dict[str, list[str]] = defaultdict(list)
     for goal in graph.goals.values():
@@ -89,10 +88,12 @@ def summarize(
             owned[owner_id].append(goal.id)
     summary.by_owner = sorted(
         (
-            OwnerScore(
-                id=owner_id,
-                name=graph.people[owner_id].name if owner_id in graph.people else None,
-                **entry_values(goal_ids),  # type: ignore[arg-type]
+            OwnerScore.model_validate(
+                {
+                    **entry(goal_ids).model_dump(),
+                    "id": owner_id,
+                    "name": graph.people[owner_id].name if owner_id in graph.people else None,
+                }
             )
             for owner_id, goal_ids in owned.items()
         ),
@@ -107,7 +108,9 @@ def summarize(
             by_rank[rank].append(goal.id)
             names.setdefault(rank, goal.level)
     summary.by_level = [
-        LevelScore(level=names[rank], rank=rank, **entry_values(by_rank[rank]))  # type: ignore[arg-type]
+        LevelScore.model_validate(
+            {**entry(by_rank[rank]).model_dump(), "level": names[rank], "rank": rank}
+        )
         for rank in sorted(by_rank)
     ]
     return summary

@@ -47,7 +47,7 @@ def get_reporters() -> Sequence[type[Reporter]]:  # type: ignore[empty-body]
 
 
 @hookspec(firstresult=True)
-def load_source(path: Path, config: RunConfig) -> LoadedWorkbook | None:  # type: ignore[empty-body]
+def load_source(path: Path, config: RunConfig) -> LoadedWorkbook | None:
     """Read ``path`` into a :class:`LoadedWorkbook`, or return None to let another loader try.
 
     The first non-None result wins. The built-in Excel/CSV loader is tried last, so a
@@ -61,7 +61,7 @@ def prepare_graph(graph: OrgGraph, config: RunConfig) -> None:
 
 
 @hookspec
-def modify_findings(findings: list[Finding], config: RunConfig) -> list[Finding] | None:  # type: ignore[empty-body]
+def modify_findings(findings: list[Finding], config: RunConfig) -> list[Finding] | None:
     """Drop, re-rank or annotate findings. Return the new list, or None to keep it.
 
     Called after suppressions are applied; implementations run one after another, each

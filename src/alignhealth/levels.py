@@ -12,8 +12,18 @@ from alignhealth.model import LevelDef
 #: The default vocabulary (workbook.md): rank 0 is the top.
 DEFAULT_VOCABULARY: dict[str, int] = {
     **dict.fromkeys(
-        ("company", "enterprise", "group", "organisation", "organization", "corporate",
-         "corporation", "executive"), 0),
+        (
+            "company",
+            "enterprise",
+            "group",
+            "organisation",
+            "organization",
+            "corporate",
+            "corporation",
+            "executive",
+        ),
+        0,
+    ),
     **dict.fromkeys(("division", "business unit", "region", "bu"), 1),
     **dict.fromkeys(("department", "function", "dept"), 2),
     **dict.fromkeys(("team", "squad"), 3),

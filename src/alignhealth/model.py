@@ -6,8 +6,8 @@ without a ``__dict__`` per row, which matters at a hundred thousand goals.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import datetime as dt
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Literal
 

@@ -71,7 +71,9 @@ class PluginHost:
             autoload = os.environ.get(DISABLE_AUTOLOAD_ENV, "").strip() in ("", "0")
         for module_name in BUILTIN_MODULES:
             module = importlib.import_module(module_name)
-            self._register(module, module_name, PluginInfo(BUILTIN_PLUGIN, module_name, builtin=True))
+            self._register(
+                module, module_name, PluginInfo(BUILTIN_PLUGIN, module_name, builtin=True)
+            )
         if autoload:
             self._load_entry_points()
         for module_name in modules:
@@ -84,7 +86,9 @@ class PluginHost:
     def _fail(self, info: PluginInfo, message: str) -> None:
         info.error = message
         self.infos.append(info)
-        self.errors.append(RunError(code="plugin-error", message=f"plugin {info.name!r}: {message}"))
+        self.errors.append(
+            RunError(code="plugin-error", message=f"plugin {info.name!r}: {message}")
+        )
 
     def _register(self, plugin: object, name: str, info: PluginInfo) -> bool:
         try:
@@ -101,9 +105,7 @@ class PluginHost:
             self.pm.unregister(name=name)
             self._fail(info, f"{exc}: no such hook; see docs/plugins.md for the hook names")
             return False
-        info.hooks = sorted(
-            caller.name for caller in self.pm.get_hookcallers(plugin) or ()
-        )
+        info.hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or ())
         self.infos.append(info)
         return True
 
@@ -116,7 +118,7 @@ class PluginHost:
             info = PluginInfo(dist or ep.name, ep.value, distribution=dist, version=version)
             try:
                 plugin = ep.load()
-            except BaseException as exc:  # noqa: BLE001 - a broken plugin must not stop the run
+            except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 self._fail(info, f"failed to import {ep.value!r}: {type(exc).__name__}: {exc}")
@@ -128,7 +130,7 @@ class PluginHost:
         info = PluginInfo(module_name, module_name)
         try:
             module: ModuleType = importlib.import_module(module_name)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             self._fail(info, f"failed to import: {type(exc).__name__}: {exc}")
@@ -158,7 +160,7 @@ class PluginHost:
             return True, impl.function(**args)
         except AlignhealthError:
             raise
-        except BaseException as exc:  # noqa: BLE001 - one plugin must not take the run down
+        except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             name = self.plugin_name(impl.plugin_name)

@@ -107,7 +107,9 @@ class RulesetLoader:
     def __init__(self, presets: Mapping[str, Any]) -> None:
         self.presets = dict(presets)
 
-    def read(self, ref: str, relative_to: Path | None = None) -> tuple[RulesetFile, str, Path | None]:
+    def read(
+        self, ref: str, relative_to: Path | None = None
+    ) -> tuple[RulesetFile, str, Path | None]:
         """The file a reference names: a path (relative to the including file) or a preset."""
         base = relative_to or Path.cwd()
         candidate = Path(ref) if Path(ref).is_absolute() else base / ref
@@ -151,9 +153,7 @@ class RulesetLoader:
         into.sources.append(source)
         into.base_dir = base_dir or into.base_dir
         rules = ruleset.rules
-        into.layers.append(
-            SelectionLayer(source, rules.select, rules.extend_select, rules.ignore)
-        )
+        into.layers.append(SelectionLayer(source, rules.select, rules.extend_select, rules.ignore))
         for selector, severity in rules.severity.items():
             into.severity[selector] = (severity, source)
         for key, values in rules.options.items():

@@ -36,7 +36,9 @@ def apply_suppressions(
     uses = []
     for suppression in suppressions:
         entry = suppression.entry
-        use = SuppressionUse(suppression, expired=entry.expires is not None and entry.expires < as_of)
+        use = SuppressionUse(
+            suppression, expired=entry.expires is not None and entry.expires < as_of
+        )
         uses.append(use)
         codes: set[str] = set()
         for selector in entry.rules:

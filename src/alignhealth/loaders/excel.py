@@ -165,8 +165,7 @@ def _sheet_parts(path: Path) -> dict[str, str]:
     except (KeyError, zipfile.BadZipFile, SafeET.ParseError, OSError):
         return {}
     targets = {
-        rel.get("Id"): rel.get("Target", "")
-        for rel in rels.iter(f"{_NS_PKG_REL}Relationship")
+        rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_NS_PKG_REL}Relationship")
     }
     parts: dict[str, str] = {}
     for sheet in book.iter(f"{_NS_MAIN}sheet"):

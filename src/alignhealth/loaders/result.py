@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Literal
 
 from alignhealth.findings import EntityRef, Notice, SourceLocation
@@ -22,7 +23,7 @@ class LoadProblem:
     field: str
     message: str
     value: str | None = None
-    related: list[EntityRef] = field(default_factory=list)
+    related: list[EntityRef] = dataclasses.field(default_factory=list)
     first_location: SourceLocation | None = None
 
 
@@ -42,10 +43,10 @@ class LoadedWorkbook:
     projects: list[Project] | None = None
     reviews: list[Review] | None = None
     levels: list[LevelDef] | None = None
-    sheets: dict[SheetKind, str] = field(default_factory=dict)
-    columns: dict[SheetKind, frozenset[str]] = field(default_factory=dict)
-    problems: list[LoadProblem] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
+    sheets: dict[SheetKind, str] = dataclasses.field(default_factory=dict)
+    columns: dict[SheetKind, frozenset[str]] = dataclasses.field(default_factory=dict)
+    problems: list[LoadProblem] = dataclasses.field(default_factory=list)
+    notices: list[Notice] = dataclasses.field(default_factory=list)
 
     def has_field(self, kind: SheetKind, name: str) -> bool:
         """Whether the workbook has a column for ``name`` on its ``kind`` sheet."""

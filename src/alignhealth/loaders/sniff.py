@@ -51,7 +51,7 @@ def sniff(path: Path) -> FileKind:
     except OSError as exc:
         raise InputError(f"{name}: cannot be read ({exc.strerror})", code="unreadable") from None
     if head.startswith(_OLE_MAGIC):
-        if "EncryptedPackage".encode("utf-16-le") in path.read_bytes()[:1 << 20]:
+        if "EncryptedPackage".encode("utf-16-le") in path.read_bytes()[: 1 << 20]:
             raise InputError(
                 f"{name}: the workbook is encrypted (password-protected); open it in Excel, "
                 "remove the password (File > Info > Protect Workbook) and save a copy",

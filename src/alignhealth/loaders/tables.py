@@ -94,7 +94,9 @@ def _score(spec: SheetSpec, mapping: SheetMapping | None, values: Sequence[objec
 
 
 def find_header(
-    spec: SheetSpec, mapping: SheetMapping | None, first_rows: Sequence[tuple[int, Sequence[object]]]
+    spec: SheetSpec,
+    mapping: SheetMapping | None,
+    first_rows: Sequence[tuple[int, Sequence[object]]],
 ) -> tuple[int, Sequence[object]] | None:
     """The row among ``first_rows`` whose cells match the most known headers (the earliest
     at a tie); the first row when none matches."""
@@ -250,7 +252,7 @@ def _require(spec: SheetSpec, columns: ColumnMap, sheet: str, ctx: ReadContext) 
         f"(row {columns.header_row}); expected a header such as "
         f"{', '.join(repr(s) for s in synonyms[:5])}; found "
         f"{', '.join(repr(h) for h in found) or 'no headers'}.{hint} Rename the column or "
-        f"map it: [input.{spec.kind.value}] columns = {{ {name} = \"...\" }}",
+        f'map it: [input.{spec.kind.value}] columns = {{ {name} = "..." }}',
         code="missing-column",
         location=f"{ctx.workbook}: {quote_sheet(sheet)}!{columns.header_row}:{columns.header_row}",
     )
@@ -328,15 +330,27 @@ class _RowReader:
             raw = cells.get(id_field)
         if raw is None:
             if self.kind is SheetKind.REVIEWS:
-                self.problem("missing-required", f"row {number}", number, "goal",
-                             "the review names no goal")
+                self.problem(
+                    "missing-required", f"row {number}", number, "goal", "the review names no goal"
+                )
             else:
-                self.problem("missing-required", f"row {number}", number, id_field,
-                             f"row {number} has data but no {id_field}")
+                self.problem(
+                    "missing-required",
+                    f"row {number}",
+                    number,
+                    id_field,
+                    f"row {number} has data but no {id_field}",
+                )
             return None
         if isinstance(raw, CellError):
-            self.problem("invalid-value", f"row {number}", number, id_field,
-                         f"the {id_field} cell holds the Excel error {raw}", raw)
+            self.problem(
+                "invalid-value",
+                f"row {number}",
+                number,
+                id_field,
+                f"the {id_field} cell holds the Excel error {raw}",
+                raw,
+            )
             return None
         return v.parse_id(raw)
 
@@ -350,7 +364,10 @@ class _RowReader:
             first = self.seen.get(record_id)
             if first is not None:
                 self.problem(
-                    "duplicate-id", record_id, number, self.spec.id_field,
+                    "duplicate-id",
+                    record_id,
+                    number,
+                    self.spec.id_field,
                     f"{self.entity_kind} id {record_id!r} is used again; the row at "
                     f"{first.cell} is kept and this row is left out",
                     record_id,
@@ -369,8 +386,14 @@ class _RowReader:
                 continue
             spec = self.spec.field(name)
             if isinstance(raw, CellError):
-                self.problem("invalid-value", record_id, number, name,
-                             f"the {name} cell holds the Excel error {raw}", raw)
+                self.problem(
+                    "invalid-value",
+                    record_id,
+                    number,
+                    name,
+                    f"the {name} cell holds the Excel error {raw}",
+                    raw,
+                )
                 continue
             try:
                 value = self.parsers[spec.type](raw)
@@ -384,8 +407,9 @@ class _RowReader:
         if self.kind is SheetKind.PEOPLE and "id" not in kwargs:
             kwargs["id"] = record_id
         if self.kind is SheetKind.GOALS and not kwargs.get("title"):
-            self.problem("missing-required", record_id, number, "title",
-                         f"goal {record_id!r} has no title")
+            self.problem(
+                "missing-required", record_id, number, "title", f"goal {record_id!r} has no title"
+            )
             kwargs["title"] = ""
         return self.make(**kwargs)
 
@@ -416,10 +440,10 @@ def _parsers(ctx: ReadContext) -> dict[ValueType, Callable[[object], Any]]:
 def _scale_progress(records: list[Any], name: str, percent_cells: set[tuple[int, str]]) -> None:
     """A progress column where any plain number exceeds 1 is on a 0-100 scale."""
     plain = [
-        r for r in records
+        r
+        for r in records
         if getattr(r, name) is not None and (r.origin.row, name) not in percent_cells
     ]
     if any(getattr(r, name) > 1 for r in plain):
         for record in plain:
             setattr(record, name, getattr(record, name) / 100)
-

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
@@ -70,12 +71,12 @@ def find_sheets(
         by_folded.setdefault(fold_header(sheet.name), sheet)
     found: dict[SheetKind, RawSheet] = {}
     claimed: set[str] = set()
-    for kind, spec in SHEETS.items():
+    for kind in SHEETS:
         sheet_mapping = mapping.for_kind(kind)
         if sheet_mapping and sheet_mapping.sheet:
             wanted = sheet_mapping.sheet
-            sheet = by_name.get(wanted) or by_folded.get(fold_header(wanted))
-            if sheet is None:
+            mapped = by_name.get(wanted) or by_folded.get(fold_header(wanted))
+            if mapped is None:
                 near = closest(wanted, by_name)
                 hint = f"; the closest is {near!r}" if near else ""
                 raise InputError(
@@ -85,8 +86,8 @@ def find_sheets(
                     code="missing-sheet",
                     location=raw.path,
                 )
-            found[kind] = sheet
-            claimed.add(sheet.name)
+            found[kind] = mapped
+            claimed.add(mapped.name)
     # Exact synonyms first ("Goals"), then names that start or end with one ("Goals FY27").
     for matches in (_is_synonym, _contains_synonym):
         for kind, spec in SHEETS.items():
@@ -170,10 +171,23 @@ def load_workbook(
     Raises :class:`InputError` when the workbook cannot be used at all; cells that cannot
     be used become problems on the result, and the rest is still read.
     """
-    mapping = mapping or InputMapping()
     raw = read_raw(path)
+    return load_raw(raw, path.name, mapping, date_order, path=str(path), sha256=file_sha256(path))
+
+
+def load_raw(
+    raw: RawWorkbook,
+    name: str,
+    mapping: InputMapping | None = None,
+    date_order: DateOrder | None = None,
+    *,
+    path: str | None = None,
+    sha256: str = "",
+) -> LoadedWorkbook:
+    """Read the sheets of ``raw`` (from any reader) into records."""
+    mapping = mapping or InputMapping()
     ctx = ReadContext(
-        workbook=path.name,
+        workbook=name,
         date_order=date_order,
         epoch=CALENDAR_MAC_1904 if raw.date_epoch_1904 else None,
         notices=list(raw.notices),
@@ -189,19 +203,19 @@ def load_workbook(
                 Notice(code="hidden-sheet", message=f"hidden sheet {sheet.name!r} was not read")
             )
 
-    def records(kind: SheetKind) -> list[object] | None:
+    def records(kind: SheetKind) -> list[Any] | None:
         read = reads.get(kind)
         return None if read is None else read.records
 
     return LoadedWorkbook(
-        path=str(path),
-        name=path.name,
-        sha256=file_sha256(path),
+        path=path or name,
+        name=name,
+        sha256=sha256,
         goals=reads[SheetKind.GOALS].records,
-        people=records(SheetKind.PEOPLE),  # type: ignore[arg-type]
-        projects=records(SheetKind.PROJECTS),  # type: ignore[arg-type]
-        reviews=records(SheetKind.REVIEWS),  # type: ignore[arg-type]
-        levels=records(SheetKind.LEVELS),  # type: ignore[arg-type]
+        people=records(SheetKind.PEOPLE),
+        projects=records(SheetKind.PROJECTS),
+        reviews=records(SheetKind.REVIEWS),
+        levels=records(SheetKind.LEVELS),
         sheets={kind: read.sheet for kind, read in reads.items()},
         columns={kind: frozenset(read.columns.fields) for kind, read in reads.items()},
         problems=ctx.problems,

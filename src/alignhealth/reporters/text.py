@@ -43,7 +43,9 @@ class TextReporter(Reporter):
                 continue
             lines.append("")
             lines.append(
-                self.style(f"{severity.value.upper()} ({len(group)})", fg=_COLOURS[severity], bold=True)
+                self.style(
+                    f"{severity.value.upper()} ({len(group)})", fg=_COLOURS[severity], bold=True
+                )
             )
             lines.extend(self._finding(f) for f in group)
         skipped = [o for o in result.outcomes if o.status == "skipped"]
@@ -69,9 +71,10 @@ class TextReporter(Reporter):
 
     def _summary(self, result: RunResult, active: Sequence[Finding]) -> str:
         summary = result.summary
-        counts = ", ".join(
-            f"{n} {name}" for name, n in summary.by_severity.items() if n
-        ) or "no findings"
+        counts = (
+            ", ".join(f"{n} {name}" for name, n in summary.by_severity.items() if n)
+            or "no findings"
+        )
         parts = [f"{len(active)} finding(s): {counts}"]
         if summary.suppressed:
             parts.append(f"{summary.suppressed} suppressed")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -36,7 +36,7 @@ class RuleOptions(BaseModel):
     )
 
 
-class SkipRule(Exception):  # noqa: N818 - a signal, not an error
+class SkipRule(Exception):
     """Raised by ``check`` when the data the rule needs is absent; the reason is reported."""
 
 
@@ -109,10 +109,10 @@ class RunState:
     rules_run: int = 0
 
 
-O = TypeVar("O", bound=RuleOptions)
+OptionsT = TypeVar("OptionsT", bound=RuleOptions)
 
 
-class RuleContext(Generic[O]):
+class RuleContext(Generic[OptionsT]):
     """What ``check`` receives: the graph, the rule's validated options, the shared
     settings, and helpers that fill in the rule's code, severity and the entity's cell."""
 
@@ -120,7 +120,7 @@ class RuleContext(Generic[O]):
         self,
         rule: Rule,
         graph: OrgGraph,
-        options: O,
+        options: OptionsT,
         settings: Settings,
         severity: Severity,
         plugin: str,
@@ -170,7 +170,9 @@ class RuleContext(Generic[O]):
         self, record: Goal | Person | Project, field: str, message: str, **kwargs: Any
     ) -> Finding:
         """A finding about a goal, person or project, located at one of its cells."""
-        return self.finding(entity_of(record), message, location=record.origin.cell(field), **kwargs)
+        return self.finding(
+            entity_of(record), message, location=record.origin.cell(field), **kwargs
+        )
 
     # -- the shared terms of rules.md ------------------------------------------------------
 

@@ -66,23 +66,20 @@ def select_rules(registry: RuleRegistry, layers: Iterable[SelectionLayer]) -> li
     enabled: set[str] = set()
     for layer in layers:
         votes: dict[str, tuple[int, bool]] = {}
-
-        def vote(selectors: Iterable[str], on: bool, source: str) -> None:
-            for selector in selectors:
-                match = resolve(registry, selector, source)
-                for code in match.codes:
-                    # Higher specificity wins; at a tie, off (ignore) beats on.
-                    candidate = (match.specificity, not on)
-                    if code not in votes or candidate > (votes[code][0], not votes[code][1]):
-                        votes[code] = (match.specificity, on)
-
-        vote(layer.select or (), True, layer.source)
-        vote(layer.extend_select, True, layer.source)
-        vote(layer.ignore, False, layer.source)
+        ballots = [
+            *((selector, True) for selector in layer.select or ()),
+            *((selector, True) for selector in layer.extend_select),
+            *((selector, False) for selector in layer.ignore),
+        ]
+        for selector, on in ballots:
+            match = resolve(registry, selector, layer.source)
+            for code in match.codes:
+                # Higher specificity wins; at a tie, off (ignore) beats on.
+                previous = votes.get(code)
+                if previous is None or (match.specificity, not on) > (previous[0], not previous[1]):
+                    votes[code] = (match.specificity, on)
         base = set() if layer.select is not None else enabled
-        enabled = {c for c in base if c not in votes} | {
-            c for c, (_, on) in votes.items() if on
-        }
+        enabled = {c for c in base if c not in votes} | {c for c, (_, on) in votes.items() if on}
     return sorted(enabled)
 
 

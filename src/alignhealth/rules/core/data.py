@@ -21,7 +21,9 @@ class _LoadProblemRule(Rule):
 
     def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
         graph = ctx.graph
-        ctx.checked = len(graph.goals) + len(graph.people) + len(graph.projects) + len(graph.reviews)
+        ctx.checked = (
+            len(graph.goals) + len(graph.people) + len(graph.projects) + len(graph.reviews)
+        )
         seen: Counter[tuple[str, str, str]] = Counter()
         for problem in graph.problems:
             if problem.kind != self.problem:

@@ -48,8 +48,10 @@ class UnassessedCompletion(Rule):
                 continue
             missing = [
                 name
-                for name, value in (("assessed by", project.assessed_by),
-                                    ("assessed on", project.assessed_on))
+                for name, value in (
+                    ("assessed by", project.assessed_by),
+                    ("assessed on", project.assessed_on),
+                )
                 if value is None
             ]
             if not missing:

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from alignhealth.findings import Finding, Severity
 from alignhealth.hookspecs import hookimpl
+from alignhealth.model import Goal, Person
 from alignhealth.rules.base import Rule, RuleContext, RuleOptions, entity_of
 
 
@@ -61,8 +62,12 @@ class LevelInversion(Rule):
                         else f"Goal {goal.id} {goal.title!r} sits at its parent {parent.id}'s "
                         f"level ({goal.level})",
                         related=[entity_of(parent)],
-                        evidence={"level": goal.level, "rank": rank,
-                                  "parent_level": parent.level, "parent_rank": parent_rank},
+                        evidence={
+                            "level": goal.level,
+                            "rank": rank,
+                            "parent_level": parent.level,
+                            "parent_rank": parent_rank,
+                        },
                         hint=f"Correct {goal.id}'s level, or link it to a parent at its level "
                         "or above",
                         discriminator=parent_id,
@@ -116,8 +121,13 @@ class LevelSkip(Rule):
                     f"Goal {goal.id} {goal.title!r} ({goal.level}) sits {rank - parent_rank} "
                     f"levels below its parent {parent.id} ({parent.level})",
                     related=[entity_of(parent)],
-                    evidence={"level": goal.level, "rank": rank, "parent_level": parent.level,
-                              "parent_rank": parent_rank, "max_gap": ctx.options.max_gap},
+                    evidence={
+                        "level": goal.level,
+                        "rank": rank,
+                        "parent_level": parent.level,
+                        "parent_rank": parent_rank,
+                        "max_gap": ctx.options.max_gap,
+                    },
                     hint=f"Add the goal between {parent.id} and {goal.id}, or re-link {goal.id}",
                     discriminator=parent_id,
                 )
@@ -151,7 +161,7 @@ class UnknownLevel(Rule):
         graph = ctx.graph
         ctx.checked = len(graph.goals) + len(graph.people)
         source = graph.levels.explicit_source or "the default vocabulary"
-        records = [*graph.goals.values(), *graph.people.values()]
+        records: list[Goal | Person] = [*graph.goals.values(), *graph.people.values()]
         for record in records:
             if record.level and graph.levels.rank(record.level) is None:
                 yield ctx.at(

@@ -86,8 +86,7 @@ class ReportingCycle(Rule):
             yield ctx.at(
                 person,
                 "manager",
-                f"{person.label} ({person.id}) is in a reporting cycle with "
-                f"{', '.join(group[1:])}",
+                f"{person.label} ({person.id}) is in a reporting cycle with {', '.join(group[1:])}",
                 related=[EntityRef(kind="person", id=p) for p in group[1:]],
                 evidence={"cycle": group},
                 hint="Correct one manager so the line leads up to the top",

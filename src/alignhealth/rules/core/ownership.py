@@ -150,8 +150,11 @@ class InactiveOwner(Rule):
                     f"Goal {goal.id} {goal.title!r} is owned by {person.label} "
                     f"({person.id}), who is no longer active",
                     related=[EntityRef(kind="person", id=person.id, label=person.label)],
-                    evidence={"owner": match.ref, "active": person.active,
-                              "left_on": person.left_on.isoformat() if person.left_on else None},
+                    evidence={
+                        "owner": match.ref,
+                        "active": person.active,
+                        "left_on": person.left_on.isoformat() if person.left_on else None,
+                    },
                     hint=f"Hand {goal.id} to an active leader, or retire it",
                     discriminator=person.id,
                 )

@@ -41,8 +41,11 @@ class RuleError(Rule):
                 EntityRef(kind="rule", id=crash.code, label=crash.name),
                 f"rule {crash.code} ({crash.name}) crashed: {crash.exception}: {crash.message}; "
                 "its findings are missing from this run",
-                evidence={"exception": crash.exception, "traceback": crash.traceback,
-                          "plugin": crash.plugin},
+                evidence={
+                    "exception": crash.exception,
+                    "traceback": crash.traceback,
+                    "plugin": crash.plugin,
+                },
                 hint=f"Report this to the maintainers of {crash.plugin!r}; "
                 f"use --ignore {crash.code} meanwhile",
                 discriminator=crash.exception,

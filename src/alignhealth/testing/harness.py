@@ -1,0 +1,151 @@
+"""Build workbooks and graphs from rows, and run one rule over them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from alignhealth.engine import CheckRequest, run_one, make_host, prepare
+from alignhealth.findings import Finding, RuleOutcome
+from alignhealth.graph import OrgGraph
+from alignhealth.loaders.raw import RawSheet, RawWorkbook, RowStream
+from alignhealth.loaders.result import LoadedWorkbook
+from alignhealth.loaders.workbook import load_raw
+from alignhealth.rules.base import RunState
+
+Rows = Sequence[Mapping[str, Any]]
+DEFAULT_AS_OF = dt.date(2026, 11, 15)
+
+
+def _table(rows: Rows) -> list[list[Any]]:
+    """Rows of dicts as a header row and value rows (headers in first-seen order)."""
+    headers: list[str] = []
+    for row in rows:
+        headers.extend(k for k in row if k not in headers)
+    return [headers, *([row.get(h) for h in headers] for row in rows)]
+
+
+def _sheets(
+    goals: Rows, people: Rows | None, projects: Rows | None, reviews: Rows | None,
+    levels: Rows | None,
+) -> dict[str, list[list[Any]]]:
+    sheets = {"Goals": _table(goals)}
+    for name, rows in (("People", people), ("Projects", projects), ("Reviews", reviews),
+                       ("Levels", levels)):
+        if rows is not None:
+            sheets[name] = _table(rows)
+    return sheets
+
+
+def write_workbook(
+    path: Path,
+    goals: Rows = (),
+    *,
+    people: Rows | None = None,
+    projects: Rows | None = None,
+    reviews: Rows | None = None,
+    levels: Rows | None = None,
+    sheets: Mapping[str, Sequence[Sequence[Any]]] | None = None,
+) -> Path:
+    """Write a real .xlsx: a sheet per kind of rows given (headers from the dict keys), or
+    ``sheets`` as sheet name -> rows of cell values, written exactly as given."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    content = dict(sheets) if sheets is not None else _sheets(goals, people, projects, reviews, levels)
+    for name, rows in content.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(list(row))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def load_rows(
+    goals: Rows = (),
+    *,
+    people: Rows | None = None,
+    projects: Rows | None = None,
+    reviews: Rows | None = None,
+    levels: Rows | None = None,
+    date_order: Any = None,
+) -> LoadedWorkbook:
+    """Read rows through the real sheet reader, without a file (``memory.xlsx``)."""
+    raw_sheets = []
+    for name, table in _sheets(goals, people, projects, reviews, levels).items():
+
+        def stream(table: list[list[Any]] = table) -> RowStream:
+            return ((n, row) for n, row in enumerate(table, start=1) if any(
+                v is not None and v != "" for v in row))
+
+        raw_sheets.append(RawSheet(name=name, hidden=False, rows=stream))
+    return load_raw(RawWorkbook(path="memory.xlsx", sheets=raw_sheets), "memory.xlsx",
+                    date_order=date_order)
+
+
+def build_graph(
+    goals: Rows = (),
+    *,
+    people: Rows | None = None,
+    projects: Rows | None = None,
+    reviews: Rows | None = None,
+    levels: Rows | None = None,
+    as_of: dt.date = DEFAULT_AS_OF,
+    level_order: Sequence[str] | None = None,
+) -> OrgGraph:
+    """An :class:`OrgGraph` from rows of dicts keyed by header (any synonym works)."""
+    loaded = load_rows(goals, people=people, projects=projects, reviews=reviews, levels=levels)
+    return OrgGraph(loaded, as_of=as_of, levels=level_order)
+
+
+def run_rule(
+    code: str,
+    goals: Rows = (),
+    *,
+    people: Rows | None = None,
+    projects: Rows | None = None,
+    reviews: Rows | None = None,
+    levels: Rows | None = None,
+    options: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    as_of: dt.date = DEFAULT_AS_OF,
+    plugins: Sequence[tuple[str, object]] = (),
+    modules: Sequence[str] = (),
+    outcome: RuleOutcome | None = None,
+) -> list[Finding]:
+    """Run one rule (by code or name) with ``options`` over rows, as the engine would.
+
+    Third-party plugins are not autoloaded: name the ones the test needs in ``plugins``
+    (``(name, module_or_object)``) or ``modules``. A rule that is skipped returns no
+    findings; pass ``outcome`` to see why.
+    """
+    host = make_host(autoload=False, modules=modules, plugins=plugins)
+    request = CheckRequest(select=[code], as_of=as_of, settings=dict(settings or {}))
+    session = prepare(request, host)
+    registered = session.registry.get(code)
+    if registered is None:
+        raise LookupError(f"no rule {code!r} is registered")
+    if options:
+        session.config.options[registered.code] = registered.rule.Options.model_validate(options)
+    graph = OrgGraph(
+        load_rows(goals, people=people, projects=projects, reviews=reviews, levels=levels,
+                  date_order=session.config.settings.date_order),
+        as_of=session.config.settings.as_of,
+        levels=session.config.settings.levels,
+    )
+    outcome = outcome or RuleOutcome(code=registered.code, name=registered.rule.name, status="ok")
+    run = RunState()
+    findings = run_one(session, registered.code, graph, run, outcome)
+    if run.crashes:
+        crash = run.crashes[0]
+        raise RuntimeError(f"rule {crash.code} crashed: {crash.exception}: {crash.message}")
+    return findings
+
+
+def flagged(findings: Iterable[Finding]) -> set[str]:
+    """The ids of the entities a list of findings names."""
+    return {f.entity.id for f in findings}
