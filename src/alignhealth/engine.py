@@ -97,7 +97,7 @@ def _rule_options(registry: RuleRegistry, ruleset: ResolvedRuleset) -> dict[str,
     for code, registered in registry.rules.items():
         values, source = given.get(code, ({}, ""))
         try:
-            options[code] = registered.rule.Options.model_validate(values)
+            options[code] = registered.rule.Options.model_validate(values, by_name=False)
         except ValidationError as exc:
             raise UsageError(
                 describe_validation_error(

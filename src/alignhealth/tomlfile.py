@@ -72,7 +72,8 @@ def describe_validation_error(
 def validate(model: type[M], data: dict[str, Any], source: str, prefix: str = "") -> M:
     """Validate ``data`` against ``model``; problems become one :class:`UsageError`."""
     try:
-        return model.model_validate(data)
+        # Files are written kebab-case; accepting python_names too would be two ways.
+        return model.model_validate(data, by_name=False)
     except ValidationError as exc:
         raise UsageError(describe_validation_error(exc, model, source, prefix)) from None
 

@@ -116,7 +116,7 @@ def map_columns(
 ) -> ColumnMap:
     """Assign each field its column: the mapping's names first, then synonyms."""
     headers = _header_texts(values)
-    raw_headers = {i: str(values[i]).strip() for i in headers}
+    raw_headers = {i: str(values[i]) for i in headers}
     by_text: dict[str, list[int]] = {}
     for col, text in headers.items():
         by_text.setdefault(text, []).append(col)

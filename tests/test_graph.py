@@ -1,0 +1,139 @@
+"""OrgGraph queries, and properties checked against networkx on random graphs."""
+
+from __future__ import annotations
+
+import networkx as nx
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alignhealth.graph import strongly_connected
+from alignhealth.testing import build_graph
+from tests.conftest import simple_tree
+
+
+def test_parents_children_and_unknown_parents() -> None:
+    graph = build_graph([
+        {"ID": "G1", "Title": "Top"},
+        {"ID": "G2", "Title": "A", "Parent": "G1"},
+        {"ID": "G3", "Title": "B", "Parent": "G1; G2; G404"},
+    ])
+    assert graph.parents("G3") == ("G1", "G2")
+    assert graph.unknown_parents("G3") == ("G404",)
+    assert graph.children("G1") == ["G2", "G3"]
+    assert [g.id for g in graph.roots()] == ["G1"]
+    assert graph.descendants("G1") == ["G2", "G3"]
+    assert graph.ancestors("G3") == ["G1", "G2"]
+
+
+def test_top_goals_are_roots_at_the_smallest_rank_in_use() -> None:
+    graph = build_graph([
+        {"ID": "D1", "Title": "Division goal", "Level": "Division"},
+        {"ID": "D2", "Title": "Another", "Level": "Division"},
+        {"ID": "T1", "Title": "Team root", "Level": "Team"},
+    ])
+    assert graph.top_rank == 1
+    assert graph.top_goals == ["D1", "D2"]
+
+
+def test_top_goal_without_levels_is_the_root_with_most_descendants() -> None:
+    graph = build_graph([
+        {"ID": "B", "Title": "Small"},
+        {"ID": "A", "Title": "Big"},
+        {"ID": "A1", "Title": "x", "Parent": "A"},
+        {"ID": "C", "Title": "Tie with B"},
+    ])
+    assert graph.top_goals == ["A"]
+
+
+def test_resolve_by_id_email_then_folded_name() -> None:
+    graph = build_graph(**simple_tree())
+    assert graph.resolve("P2").person_id == "P2"
+    assert graph.resolve("ANN@ACME.example").person_id == "P1"
+    assert graph.resolve("  bob  brown").person_id == "P2"
+    assert graph.resolve("Nobody").status == "unknown"
+
+
+def test_reporting_chain_stops_at_cycles() -> None:
+    graph = build_graph(
+        [{"ID": "G1", "Title": "T"}],
+        people=[
+            {"ID": "P1", "Name": "a", "Manager": "P3"},
+            {"ID": "P2", "Name": "b", "Manager": "P1"},
+            {"ID": "P3", "Name": "c", "Manager": "P2"},
+            {"ID": "P4", "Name": "d", "Manager": "P1"},
+        ],
+    )
+    assert graph.reports_to_chain("P4") == ["P1", "P3", "P2"]
+    assert graph.reporting_cycles() == [["P1", "P2", "P3"]]
+
+
+def test_level_ranks_from_vocabulary_numbers_and_a_configured_list() -> None:
+    graph = build_graph([
+        {"ID": "G1", "Title": "a", "Level": "Enterprise"},
+        {"ID": "G2", "Title": "b", "Level": "Department"},
+    ])
+    assert (graph.goal_rank("G1"), graph.goal_rank("G2")) == (0, 2)
+    configured = build_graph(
+        [{"ID": "G1", "Title": "a", "Level": "Tribe"}, {"ID": "G2", "Title": "b", "Level": "Squad"}],
+        level_order=["Tribe", "Squad"],
+    )
+    assert (configured.goal_rank("G1"), configured.goal_rank("G2")) == (0, 1)
+
+
+def test_nx_view_holds_the_same_links() -> None:
+    tree = simple_tree()
+    tree["projects"] = [{"ID": "PR1", "Name": "Build", "Goal": "G2", "Owner": "P2"}]
+    graph = build_graph(**tree)
+    view = graph.nx
+    kinds = {(u, v, d["kind"]) for u, v, d in view.edges(data=True)}
+    assert (("goal", "G2"), ("goal", "G1"), "parent") in kinds
+    assert (("goal", "G1"), ("person", "P1"), "owner") in kinds
+    assert (("person", "P2"), ("person", "P1"), "manager") in kinds
+    assert (("project", "PR1"), ("goal", "G2"), "advances") in kinds
+    assert view.nodes[("goal", "G1")]["data"].title == "Grow"
+
+
+# -- properties against networkx ---------------------------------------------------------
+
+NODES = [f"N{i}" for i in range(12)]
+EDGE_LISTS = st.dictionaries(
+    st.sampled_from(NODES), st.lists(st.sampled_from(NODES), max_size=3, unique=True),
+    max_size=12,
+)
+
+
+@given(EDGE_LISTS)
+@settings(max_examples=200)
+def test_strongly_connected_matches_networkx(edges: dict[str, list[str]]) -> None:
+    ours = {frozenset(c) for c in strongly_connected(NODES, edges)}
+    reference = nx.DiGraph()
+    reference.add_nodes_from(NODES)
+    reference.add_edges_from((u, v) for u, vs in edges.items() for v in vs)
+    assert ours == {frozenset(c) for c in nx.strongly_connected_components(reference)}
+
+
+def test_strongly_connected_survives_a_long_chain() -> None:
+    chain = {f"N{i}": [f"N{i + 1}"] for i in range(50_000)}
+    chain["N50000"] = ["N0"]
+    components = strongly_connected(list(chain) + ["N50000"], chain)
+    assert len(components) == 1 and len(components[0]) == 50_001
+
+
+@given(EDGE_LISTS)
+@settings(max_examples=150)
+def test_goal_queries_match_networkx(parents: dict[str, list[str]]) -> None:
+    rows = [{"ID": n, "Title": n, "Parent": "; ".join(parents.get(n, []))} for n in NODES]
+    graph = build_graph(rows)
+    reference = nx.DiGraph()
+    reference.add_nodes_from(NODES)
+    reference.add_edges_from((child, p) for child, ps in parents.items() for p in ps)
+    for node in NODES:
+        assert set(graph.ancestors(node)) == nx.descendants(reference, node)
+        assert set(graph.descendants(node)) == nx.ancestors(reference, node)
+    cycles = {frozenset(c) for c in graph.cycles()}
+    expected = {
+        frozenset(c) for c in nx.strongly_connected_components(reference)
+        if len(c) > 1 or reference.has_edge(next(iter(c)), next(iter(c)))
+    }
+    assert cycles == expected
+    assert {g.id for g in graph.roots()} == {n for n in NODES if not parents.get(n)}

@@ -1,0 +1,392 @@
+"""Reading workbooks: sheets and headers by synonym, header rows, mappings, values, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from alignhealth.errors import InputError
+from alignhealth.loaders.mapping import InputMapping, SheetMapping
+from alignhealth.loaders.workbook import load_workbook
+from alignhealth.testing import write_workbook
+from tests.xlsx_tools import set_dimension
+
+Book = Callable[..., Path]
+
+
+def load(path: Path, **kwargs: Any) -> Any:
+    return load_workbook(path, **kwargs)
+
+
+# -- sheets ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["Goals", "objectives", "OKRs", "Goal Tree", "STRATEGY", "Goals & Objectives",
+             "Strategy FY27", "FY27 Goals", "goal_tree"]
+)
+def test_goals_sheet_found_by_synonym(workbook: Book, name: str) -> None:
+    path = workbook(sheets={"Notes": [["x"]], name: [["ID", "Title"], ["G1", "Grow"]]})
+    loaded = load(path)
+    assert [g.id for g in loaded.goals] == ["G1"]
+    assert loaded.goals[0].origin.sheet == name
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [
+        ("people", "Org Chart"), ("people", "Owners"), ("people", "Staff"),
+        ("projects", "Initiatives"), ("projects", "Programmes"), ("projects", "Actions"),
+        ("reviews", "Check-ins"), ("reviews", "Updates"),
+        ("levels", "Tiers"), ("levels", "Org Levels"),
+    ],
+)
+def test_other_sheets_found_by_synonym(workbook: Book, kind: str, name: str) -> None:
+    headers = {
+        "people": [["ID", "Name"], ["P1", "Ann"]],
+        "projects": [["ID", "Name", "Goal"], ["PR1", "Build", "G1"]],
+        "reviews": [["Goal", "Date"], ["G1", dt.date(2026, 11, 1)]],
+        "levels": [["Name", "Rank"], ["Company", 1]],
+    }
+    path = workbook(sheets={"Goals": [["ID", "Title"], ["G1", "Grow"]], name: headers[kind]})
+    loaded = load(path)
+    assert len(getattr(loaded, kind)) == 1
+
+
+def test_absent_sheets_are_none_not_empty(workbook: Book) -> None:
+    loaded = load(workbook([{"ID": "G1", "Title": "Grow"}]))
+    assert loaded.people is None and loaded.projects is None and loaded.reviews is None
+
+
+def test_single_sheet_with_goal_headers_is_the_goals_sheet(workbook: Book) -> None:
+    path = workbook(sheets={"Sheet1": [["Goal ID", "Objective"], ["G1", "Grow"]]})
+    loaded = load(path)
+    assert [g.title for g in loaded.goals] == ["Grow"]
+    assert any(n.code == "goals-sheet-by-headers" for n in loaded.notices)
+
+
+def test_no_goals_sheet_is_an_input_error_listing_the_sheets(workbook: Book) -> None:
+    path = workbook(sheets={"Budget": [["Item", "Cost"]], "Sheet2": [["a"]]})
+    with pytest.raises(InputError, match="no goals sheet.*'Budget', 'Sheet2'") as info:
+        load(path)
+    assert info.value.code == "no-goals-sheet"
+
+
+def test_hidden_sheet_is_skipped_unless_mapped(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "Goals"
+    book.active.append(["ID", "Title"])
+    book.active.append(["G1", "Grow"])
+    people = book.create_sheet("People")
+    people.append(["ID", "Name"])
+    people.append(["P1", "Ann"])
+    people.sheet_state = "hidden"
+    path = tmp_path / "hidden.xlsx"
+    book.save(path)
+    loaded = load(path)
+    assert loaded.people is None
+    assert any(n.code == "hidden-sheet-skipped" for n in loaded.notices)
+    mapped = load(path, mapping=InputMapping(people=SheetMapping(sheet="People")))
+    assert [p.id for p in mapped.people] == ["P1"]
+
+
+# -- headers -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "field", "value", "expected"),
+    [
+        ("Goal ID", "id", "G9", "G9"),
+        ("Ref #", "id", "G9", "G9"),
+        ("Objective", "title", "Grow", "Grow"),
+        ("Statement", "title", "Grow", "Grow"),
+        ("Aligned To", "parent_ids", "G1", ("G1",)),
+        ("contributes_to", "parent_ids", "G1", ("G1",)),
+        ("Tier", "level", "Team", "Team"),
+        ("Object Type", "kind", "KR", "key result"),
+        ("Accountable", "owners", "ann", ("ann",)),
+        ("Sponsor", "owners", "ann", ("ann",)),
+        ("Is Priority", "priority", "Y", "yes"),
+        ("RAG", "status", "Red", "off track"),
+        ("Metric", "kpi", "NPS", "NPS"),
+        ("Start Value", "baseline", 3, 3.0),
+        ("Current", "actual", "45%", 0.45),
+        ("Deadline", "due", "2026-12-31", dt.date(2026, 12, 31)),
+        ("Last Check-in", "last_reviewed", "2026-11-01", dt.date(2026, 11, 1)),
+        ("Function", "unit", "Sales", "Sales"),
+        ("  LAST   REVIEWED  ", "last_reviewed", "2026-11-01", dt.date(2026, 11, 1)),
+        ("Owner(s)", "owners", "ann", ("ann",)),
+    ],
+)
+def test_goal_header_synonyms(
+    workbook: Book, header: str, field: str, value: Any, expected: Any
+) -> None:
+    row = {"ID": "G0", "Title": "T", header: value}
+    if header in ("Goal ID", "Ref #"):
+        row = {header: value, "Title": "T"}
+    if header in ("Objective", "Statement"):
+        row = {"ID": "G0", header: value}
+    loaded = load(workbook([row]))
+    got = getattr(loaded.goals[0], field)
+    got = got.label if field == "priority" else got
+    assert got == expected
+
+
+def test_people_without_an_id_column_use_the_email(workbook: Book) -> None:
+    loaded = load(workbook([{"ID": "G1", "Title": "T"}],
+                           people=[{"Full Name": "Ann", "E-mail": "ann@x.example"}]))
+    assert loaded.people[0].id == "ann@x.example"
+
+
+def test_header_row_found_under_a_title_block(workbook: Book) -> None:
+    path = workbook(sheets={"Goals": [
+        ["ACME strategy FY27"], [], ["Prepared by the PMO", None, "Confidential"], [],
+        ["Ref", "Goal", "Supports", "Tier"],
+        ["G1", "Grow", None, "Company"],
+        ["G2", "Sell", "G1", "Division"],
+    ]})
+    loaded = load(path)
+    assert [(g.id, g.origin.row) for g in loaded.goals] == [("G1", 6), ("G2", 7)]
+    assert loaded.goals[1].origin.cell("parent").cell == "Goals!C7"
+
+
+def test_duplicate_headers_after_folding_name_both_cells(workbook: Book) -> None:
+    path = workbook(sheets={"Goals": [["ID", "Title", "Owner", "owner "], ["G1", "T", "a", "b"]]})
+    with pytest.raises(InputError, match=r"Goals!C1 'Owner' and Goals!D1 'owner '"):
+        load(path)
+
+
+def test_missing_title_column_names_what_was_expected_and_found(workbook: Book) -> None:
+    path = workbook(sheets={"Goals": [["ID", "Titel", "Owner"], ["G1", "T", "a"]]})
+    with pytest.raises(InputError, match=r"no 'title' column.*closest header is 'Titel'") as info:
+        load(path)
+    assert info.value.code == "missing-column"
+
+
+def test_unmapped_columns_are_reported(workbook: Book) -> None:
+    loaded = load(workbook([{"ID": "G1", "Title": "T", "Exec Sponsor": "Ann", "Notes": "x"}]))
+    notice = next(n for n in loaded.notices if n.code == "unmapped-columns")
+    assert notice.cells == ["Goals!C1", "Goals!D1"]
+
+
+# -- the mapping -------------------------------------------------------------------------
+
+
+def test_mapping_names_sheet_header_row_and_columns(workbook: Book) -> None:
+    path = workbook(sheets={"Plan 2027": [
+        ["Strategy"], ["x"], ["y"],
+        ["Ref #", "What", "Exec Sponsor", "Ladders up to"],
+        ["S1", "Win", "Ann", None],
+        ["S2", "Sell", "Bob", "S1"],
+    ]})
+    mapping = InputMapping(goals=SheetMapping(
+        sheet="Plan 2027", header_row=4,
+        columns={"title": "What", "owner": "Exec Sponsor", "parent": "Ladders up to"},
+    ))
+    loaded = load(path, mapping=mapping)
+    assert [(g.id, g.title, g.owners, g.parent_ids) for g in loaded.goals] == [
+        ("S1", "Win", ("Ann",), ()),
+        ("S2", "Sell", ("Bob",), ("S1",)),
+    ]
+
+
+def test_mapping_to_a_missing_column_names_the_closest(workbook: Book) -> None:
+    path = workbook([{"ID": "G1", "Title": "T", "Exec Sponsor": "Ann"}])
+    mapping = InputMapping(goals=SheetMapping(columns={"owner": "Exec Sponser"}))
+    with pytest.raises(InputError, match=r"no such header; the closest is 'Exec Sponsor'"):
+        load(path, mapping=mapping)
+
+
+def test_mapping_to_a_missing_sheet_names_the_closest(workbook: Book) -> None:
+    path = workbook([{"ID": "G1", "Title": "T"}])
+    mapping = InputMapping(goals=SheetMapping(sheet="Goal"))
+    with pytest.raises(InputError, match=r"no such sheet; the closest is 'Goals'"):
+        load(path, mapping=mapping)
+
+
+def test_mapping_rejects_unknown_fields() -> None:
+    with pytest.raises(ValueError, match=r"unknown goals field 'ownr' \(did you mean 'owner'"):
+        InputMapping.model_validate({"goals": {"columns": {"ownr": "Sponsor"}}})
+
+
+# -- values and cells --------------------------------------------------------------------
+
+
+def test_invalid_cells_become_problems_and_the_rest_is_read(workbook: Book) -> None:
+    loaded = load(workbook([
+        {"ID": "G1", "Title": "T", "Status": "Purple", "Due": "soon", "Target": 10},
+    ]))
+    assert loaded.goals[0].target == 10
+    problems = {(p.kind, p.location.cell, p.field) for p in loaded.problems}
+    assert problems == {("invalid-value", "Goals!C2", "status"), ("invalid-value", "Goals!D2", "due")}
+
+
+def test_excel_error_values_are_invalid_but_typed_text_is_not(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Goals"
+    sheet.append(["ID", "Title", "KPI", "Target"])
+    sheet.append(["G1", "Grow", "NPS", "#REF!"])
+    sheet.append(["G2", "Sell", "#N/A", 5])
+    sheet["C3"].data_type = "s"  # typed in as text
+    path = tmp_path / "errors.xlsx"
+    book.save(path)
+    loaded = load(path)
+    assert [(p.location.cell, p.value) for p in loaded.problems] == [("Goals!D2", "#REF!")]
+    assert loaded.goals[1].kpi == "#N/A"
+
+
+def test_merged_cells_give_every_cell_the_top_left_value(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Goals"
+    sheet.append(["ID", "Title", "Department"])
+    for n in range(1, 5):
+        sheet.append([f"G{n}", f"Goal {n}", "Sales" if n == 1 else None])
+    sheet.merge_cells("C2:C4")
+    path = tmp_path / "merged.xlsx"
+    book.save(path)
+    loaded = load(path)
+    assert [g.unit for g in loaded.goals] == ["Sales", "Sales", "Sales", None]
+    notice = next(n for n in loaded.notices if n.code == "merged-cells")
+    assert notice.cells == ["Goals!C2:C4"]
+
+
+def test_1904_date_system(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.epoch = CALENDAR_MAC_1904
+    sheet = book.active
+    sheet.title = "Goals"
+    sheet.append(["ID", "Title", "Due"])
+    sheet.append(["G1", "Grow", dt.datetime(2026, 11, 15)])
+    sheet.append(["G2", "Sell", 44879])  # a bare serial number in the 1904 system
+    path = tmp_path / "mac.xlsx"
+    book.save(path)
+    loaded = load(path)
+    assert [g.due for g in loaded.goals] == [dt.date(2026, 11, 15)] * 2
+
+
+def test_rows_past_the_declared_size_are_read(workbook: Book) -> None:
+    path = workbook([{"ID": f"G{n}", "Title": f"Goal {n}"} for n in range(1, 51)])
+    set_dimension(path, "A1:B2")
+    assert len(load(path).goals) == 50
+
+
+def test_an_overstated_size_does_not_pad_rows(workbook: Book) -> None:
+    path = workbook([{"ID": "G1", "Title": "Grow"}])
+    set_dimension(path, "A1:XFD1048576")
+    loaded = load(path)
+    assert [g.id for g in loaded.goals] == ["G1"]
+
+
+def test_blank_rows_are_skipped_and_counted_and_id_only_rows_kept(workbook: Book) -> None:
+    path = workbook(sheets={"Goals": [
+        ["ID", "Title", "Owner"], ["G1", "Grow", "Ann"], [None, None, None], [],
+        ["G2", None, None],
+    ]})
+    loaded = load(path)
+    assert [g.id for g in loaded.goals] == ["G1", "G2"]
+    assert [p.field for p in loaded.problems] == ["title"]
+
+
+def test_progress_column_on_a_0_to_100_scale(workbook: Book) -> None:
+    loaded = load(workbook([{"ID": "G1", "Title": "T"}], projects=[
+        {"ID": "PR1", "Name": "a", "Goal": "G1", "% Complete": 45},
+        {"ID": "PR2", "Name": "b", "Goal": "G1", "% Complete": "30%"},
+        {"ID": "PR3", "Name": "c", "Goal": "G1", "% Complete": 100},
+    ]))
+    assert [p.progress for p in loaded.projects] == [0.45, 0.30, 1.0]
+
+
+def test_progress_column_on_a_0_to_1_scale(workbook: Book) -> None:
+    loaded = load(workbook([{"ID": "G1", "Title": "T"}], projects=[
+        {"ID": "PR1", "Name": "a", "Goal": "G1", "Progress": 0.5},
+        {"ID": "PR2", "Name": "b", "Goal": "G1", "Progress": 1},
+    ]))
+    assert [p.progress for p in loaded.projects] == [0.5, 1.0]
+
+
+def test_locations_quote_sheet_names_as_excel_does(workbook: Book) -> None:
+    path = workbook(sheets={"Strategy FY27": [["ID", "Title", "Status"], ["G1", "T", "Mauve"]]})
+    loaded = load(path)
+    assert loaded.problems[0].location.cell == "'Strategy FY27'!C2"
+
+
+def test_csv_goals_file(tmp_path: Path) -> None:
+    path = tmp_path / "goals.csv"
+    path.write_text("\ufeffID;Title;Parent\nG1;Grow;\nG2;\"Sell; more\";G1\n", encoding="utf-8")
+    loaded = load(path)
+    assert [(g.id, g.title, g.parent_ids) for g in loaded.goals] == [
+        ("G1", "Grow", ()), ("G2", "Sell; more", ("G1",))]
+    assert loaded.goals[1].origin.cell("title").cell == "goals!B3"
+
+
+# -- files that cannot be used ---------------------------------------------------------------
+
+
+def _ole(tmp_path: Path, name: str, payload: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + payload)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "code", "says"),
+    [
+        (lambda d: (d / "empty.xlsx").write_bytes(b"") and None, "empty-file", "empty"),
+        (lambda d: _ole(d, "locked.xlsx", "EncryptedPackage".encode("utf-16-le")), "encrypted",
+         "remove the password"),
+        (lambda d: _ole(d, "old.xls", b"Workbook"), "legacy-format", "save it as .xlsx"),
+        (lambda d: (d / "page.xlsx").write_text("<html><body>report</body></html>") and None,
+         "not-a-workbook", "HTML"),
+        (lambda d: (d / "bin.xlsx").write_bytes(bytes(range(256)) * 4) and None,
+         "not-a-workbook", "not a spreadsheet"),
+        (lambda d: (d / "cut.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 40) and None,
+         "corrupt", "damaged"),
+    ],
+)
+def test_unusable_files_give_one_clear_error(
+    tmp_path: Path, make: Callable[[Path], Any], code: str, says: str
+) -> None:
+    make(tmp_path)
+    path = next(p for p in tmp_path.iterdir())
+    with pytest.raises(InputError, match=says) as info:
+        load(path)
+    assert info.value.code == code
+    assert str(path) in info.value.message
+
+
+def test_a_word_document_is_named_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "plan.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+    with pytest.raises(InputError, match="a Word document"):
+        load(path)
+
+
+def test_a_folder_is_not_a_workbook(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a regular file"):
+        load(tmp_path)
+
+
+def test_loading_never_writes_the_workbook(workbook: Book) -> None:
+    path = workbook([{"ID": "G1", "Title": "Grow", "Status": "Purple"}])
+    before = (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
+    load(path)
+    assert (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns) == before
+
+
+def test_write_workbook_round_trips_rows(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "w.xlsx", [{"ID": "G1", "Title": "Grow", "Owner": "Ann"}],
+                          people=[{"ID": "P1", "Name": "Ann"}])
+    loaded = load(path)
+    assert loaded.goals[0].owners == ("Ann",) and loaded.people[0].name == "Ann"
