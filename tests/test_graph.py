@@ -12,11 +12,13 @@ from tests.conftest import simple_tree
 
 
 def test_parents_children_and_unknown_parents() -> None:
-    graph = build_graph([
-        {"ID": "G1", "Title": "Top"},
-        {"ID": "G2", "Title": "A", "Parent": "G1"},
-        {"ID": "G3", "Title": "B", "Parent": "G1; G2; G404"},
-    ])
+    graph = build_graph(
+        [
+            {"ID": "G1", "Title": "Top"},
+            {"ID": "G2", "Title": "A", "Parent": "G1"},
+            {"ID": "G3", "Title": "B", "Parent": "G1; G2; G404"},
+        ]
+    )
     assert graph.parents("G3") == ("G1", "G2")
     assert graph.unknown_parents("G3") == ("G404",)
     assert graph.children("G1") == ["G2", "G3"]
@@ -26,22 +28,26 @@ def test_parents_children_and_unknown_parents() -> None:
 
 
 def test_top_goals_are_roots_at_the_smallest_rank_in_use() -> None:
-    graph = build_graph([
-        {"ID": "D1", "Title": "Division goal", "Level": "Division"},
-        {"ID": "D2", "Title": "Another", "Level": "Division"},
-        {"ID": "T1", "Title": "Team root", "Level": "Team"},
-    ])
+    graph = build_graph(
+        [
+            {"ID": "D1", "Title": "Division goal", "Level": "Division"},
+            {"ID": "D2", "Title": "Another", "Level": "Division"},
+            {"ID": "T1", "Title": "Team root", "Level": "Team"},
+        ]
+    )
     assert graph.top_rank == 1
     assert graph.top_goals == ["D1", "D2"]
 
 
 def test_top_goal_without_levels_is_the_root_with_most_descendants() -> None:
-    graph = build_graph([
-        {"ID": "B", "Title": "Small"},
-        {"ID": "A", "Title": "Big"},
-        {"ID": "A1", "Title": "x", "Parent": "A"},
-        {"ID": "C", "Title": "Tie with B"},
-    ])
+    graph = build_graph(
+        [
+            {"ID": "B", "Title": "Small"},
+            {"ID": "A", "Title": "Big"},
+            {"ID": "A1", "Title": "x", "Parent": "A"},
+            {"ID": "C", "Title": "Tie with B"},
+        ]
+    )
     assert graph.top_goals == ["A"]
 
 
@@ -68,13 +74,18 @@ def test_reporting_chain_stops_at_cycles() -> None:
 
 
 def test_level_ranks_from_vocabulary_numbers_and_a_configured_list() -> None:
-    graph = build_graph([
-        {"ID": "G1", "Title": "a", "Level": "Enterprise"},
-        {"ID": "G2", "Title": "b", "Level": "Department"},
-    ])
+    graph = build_graph(
+        [
+            {"ID": "G1", "Title": "a", "Level": "Enterprise"},
+            {"ID": "G2", "Title": "b", "Level": "Department"},
+        ]
+    )
     assert (graph.goal_rank("G1"), graph.goal_rank("G2")) == (0, 2)
     configured = build_graph(
-        [{"ID": "G1", "Title": "a", "Level": "Tribe"}, {"ID": "G2", "Title": "b", "Level": "Squad"}],
+        [
+            {"ID": "G1", "Title": "a", "Level": "Tribe"},
+            {"ID": "G2", "Title": "b", "Level": "Squad"},
+        ],
         level_order=["Tribe", "Squad"],
     )
     assert (configured.goal_rank("G1"), configured.goal_rank("G2")) == (0, 1)
@@ -97,7 +108,8 @@ def test_nx_view_holds_the_same_links() -> None:
 
 NODES = [f"N{i}" for i in range(12)]
 EDGE_LISTS = st.dictionaries(
-    st.sampled_from(NODES), st.lists(st.sampled_from(NODES), max_size=3, unique=True),
+    st.sampled_from(NODES),
+    st.lists(st.sampled_from(NODES), max_size=3, unique=True),
     max_size=12,
 )
 
@@ -115,7 +127,7 @@ def test_strongly_connected_matches_networkx(edges: dict[str, list[str]]) -> Non
 def test_strongly_connected_survives_a_long_chain() -> None:
     chain = {f"N{i}": [f"N{i + 1}"] for i in range(50_000)}
     chain["N50000"] = ["N0"]
-    components = strongly_connected(list(chain) + ["N50000"], chain)
+    components = strongly_connected([*list(chain), "N50000"], chain)
     assert len(components) == 1 and len(components[0]) == 50_001
 
 
@@ -132,7 +144,8 @@ def test_goal_queries_match_networkx(parents: dict[str, list[str]]) -> None:
         assert set(graph.descendants(node)) == nx.ancestors(reference, node)
     cycles = {frozenset(c) for c in graph.cycles()}
     expected = {
-        frozenset(c) for c in nx.strongly_connected_components(reference)
+        frozenset(c)
+        for c in nx.strongly_connected_components(reference)
         if len(c) > 1 or reference.has_edge(next(iter(c)), next(iter(c)))
     }
     assert cycles == expected

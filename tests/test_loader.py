@@ -30,8 +30,18 @@ def load(path: Path, **kwargs: Any) -> Any:
 
 
 @pytest.mark.parametrize(
-    "name", ["Goals", "objectives", "OKRs", "Goal Tree", "STRATEGY", "Goals & Objectives",
-             "Strategy FY27", "FY27 Goals", "goal_tree"]
+    "name",
+    [
+        "Goals",
+        "objectives",
+        "OKRs",
+        "Goal Tree",
+        "STRATEGY",
+        "Goals & Objectives",
+        "Strategy FY27",
+        "FY27 Goals",
+        "goal_tree",
+    ],
 )
 def test_goals_sheet_found_by_synonym(workbook: Book, name: str) -> None:
     path = workbook(sheets={"Notes": [["x"]], name: [["ID", "Title"], ["G1", "Grow"]]})
@@ -43,10 +53,16 @@ def test_goals_sheet_found_by_synonym(workbook: Book, name: str) -> None:
 @pytest.mark.parametrize(
     ("kind", "name"),
     [
-        ("people", "Org Chart"), ("people", "Owners"), ("people", "Staff"),
-        ("projects", "Initiatives"), ("projects", "Programmes"), ("projects", "Actions"),
-        ("reviews", "Check-ins"), ("reviews", "Updates"),
-        ("levels", "Tiers"), ("levels", "Org Levels"),
+        ("people", "Org Chart"),
+        ("people", "Owners"),
+        ("people", "Staff"),
+        ("projects", "Initiatives"),
+        ("projects", "Programmes"),
+        ("projects", "Actions"),
+        ("reviews", "Check-ins"),
+        ("reviews", "Updates"),
+        ("levels", "Tiers"),
+        ("levels", "Org Levels"),
     ],
 )
 def test_other_sheets_found_by_synonym(workbook: Book, kind: str, name: str) -> None:
@@ -75,7 +91,7 @@ def test_single_sheet_with_goal_headers_is_the_goals_sheet(workbook: Book) -> No
 
 def test_no_goals_sheet_is_an_input_error_listing_the_sheets(workbook: Book) -> None:
     path = workbook(sheets={"Budget": [["Item", "Cost"]], "Sheet2": [["a"]]})
-    with pytest.raises(InputError, match="no goals sheet.*'Budget', 'Sheet2'") as info:
+    with pytest.raises(InputError, match=r"no goals sheet.*'Budget', 'Sheet2'") as info:
         load(path)
     assert info.value.code == "no-goals-sheet"
 
@@ -141,18 +157,28 @@ def test_goal_header_synonyms(
 
 
 def test_people_without_an_id_column_use_the_email(workbook: Book) -> None:
-    loaded = load(workbook([{"ID": "G1", "Title": "T"}],
-                           people=[{"Full Name": "Ann", "E-mail": "ann@x.example"}]))
+    loaded = load(
+        workbook(
+            [{"ID": "G1", "Title": "T"}], people=[{"Full Name": "Ann", "E-mail": "ann@x.example"}]
+        )
+    )
     assert loaded.people[0].id == "ann@x.example"
 
 
 def test_header_row_found_under_a_title_block(workbook: Book) -> None:
-    path = workbook(sheets={"Goals": [
-        ["ACME strategy FY27"], [], ["Prepared by the PMO", None, "Confidential"], [],
-        ["Ref", "Goal", "Supports", "Tier"],
-        ["G1", "Grow", None, "Company"],
-        ["G2", "Sell", "G1", "Division"],
-    ]})
+    path = workbook(
+        sheets={
+            "Goals": [
+                ["ACME strategy FY27"],
+                [],
+                ["Prepared by the PMO", None, "Confidential"],
+                [],
+                ["Ref", "Goal", "Supports", "Tier"],
+                ["G1", "Grow", None, "Company"],
+                ["G2", "Sell", "G1", "Division"],
+            ]
+        }
+    )
     loaded = load(path)
     assert [(g.id, g.origin.row) for g in loaded.goals] == [("G1", 6), ("G2", 7)]
     assert loaded.goals[1].origin.cell("parent").cell == "Goals!C7"
@@ -181,16 +207,25 @@ def test_unmapped_columns_are_reported(workbook: Book) -> None:
 
 
 def test_mapping_names_sheet_header_row_and_columns(workbook: Book) -> None:
-    path = workbook(sheets={"Plan 2027": [
-        ["Strategy"], ["x"], ["y"],
-        ["Ref #", "What", "Exec Sponsor", "Ladders up to"],
-        ["S1", "Win", "Ann", None],
-        ["S2", "Sell", "Bob", "S1"],
-    ]})
-    mapping = InputMapping(goals=SheetMapping(
-        sheet="Plan 2027", header_row=4,
-        columns={"title": "What", "owner": "Exec Sponsor", "parent": "Ladders up to"},
-    ))
+    path = workbook(
+        sheets={
+            "Plan 2027": [
+                ["Strategy"],
+                ["x"],
+                ["y"],
+                ["Ref #", "What", "Exec Sponsor", "Ladders up to"],
+                ["S1", "Win", "Ann", None],
+                ["S2", "Sell", "Bob", "S1"],
+            ]
+        }
+    )
+    mapping = InputMapping(
+        goals=SheetMapping(
+            sheet="Plan 2027",
+            header_row=4,
+            columns={"title": "What", "owner": "Exec Sponsor", "parent": "Ladders up to"},
+        )
+    )
     loaded = load(path, mapping=mapping)
     assert [(g.id, g.title, g.owners, g.parent_ids) for g in loaded.goals] == [
         ("S1", "Win", ("Ann",), ()),
@@ -221,12 +256,19 @@ def test_mapping_rejects_unknown_fields() -> None:
 
 
 def test_invalid_cells_become_problems_and_the_rest_is_read(workbook: Book) -> None:
-    loaded = load(workbook([
-        {"ID": "G1", "Title": "T", "Status": "Purple", "Due": "soon", "Target": 10},
-    ]))
+    loaded = load(
+        workbook(
+            [
+                {"ID": "G1", "Title": "T", "Status": "Purple", "Due": "soon", "Target": 10},
+            ]
+        )
+    )
     assert loaded.goals[0].target == 10
     problems = {(p.kind, p.location.cell, p.field) for p in loaded.problems}
-    assert problems == {("invalid-value", "Goals!C2", "status"), ("invalid-value", "Goals!D2", "due")}
+    assert problems == {
+        ("invalid-value", "Goals!C2", "status"),
+        ("invalid-value", "Goals!D2", "due"),
+    }
 
 
 def test_excel_error_values_are_invalid_but_typed_text_is_not(tmp_path: Path) -> None:
@@ -288,29 +330,46 @@ def test_an_overstated_size_does_not_pad_rows(workbook: Book) -> None:
 
 
 def test_blank_rows_are_skipped_and_counted_and_id_only_rows_kept(workbook: Book) -> None:
-    path = workbook(sheets={"Goals": [
-        ["ID", "Title", "Owner"], ["G1", "Grow", "Ann"], [None, None, None], [],
-        ["G2", None, None],
-    ]})
+    path = workbook(
+        sheets={
+            "Goals": [
+                ["ID", "Title", "Owner"],
+                ["G1", "Grow", "Ann"],
+                [None, None, None],
+                [],
+                ["G2", None, None],
+            ]
+        }
+    )
     loaded = load(path)
     assert [g.id for g in loaded.goals] == ["G1", "G2"]
     assert [p.field for p in loaded.problems] == ["title"]
 
 
 def test_progress_column_on_a_0_to_100_scale(workbook: Book) -> None:
-    loaded = load(workbook([{"ID": "G1", "Title": "T"}], projects=[
-        {"ID": "PR1", "Name": "a", "Goal": "G1", "% Complete": 45},
-        {"ID": "PR2", "Name": "b", "Goal": "G1", "% Complete": "30%"},
-        {"ID": "PR3", "Name": "c", "Goal": "G1", "% Complete": 100},
-    ]))
+    loaded = load(
+        workbook(
+            [{"ID": "G1", "Title": "T"}],
+            projects=[
+                {"ID": "PR1", "Name": "a", "Goal": "G1", "% Complete": 45},
+                {"ID": "PR2", "Name": "b", "Goal": "G1", "% Complete": "30%"},
+                {"ID": "PR3", "Name": "c", "Goal": "G1", "% Complete": 100},
+            ],
+        )
+    )
     assert [p.progress for p in loaded.projects] == [0.45, 0.30, 1.0]
 
 
 def test_progress_column_on_a_0_to_1_scale(workbook: Book) -> None:
-    loaded = load(workbook([{"ID": "G1", "Title": "T"}], projects=[
-        {"ID": "PR1", "Name": "a", "Goal": "G1", "Progress": 0.5},
-        {"ID": "PR2", "Name": "b", "Goal": "G1", "Progress": 1},
-    ]))
+    loaded = load(
+        workbook(
+            [{"ID": "G1", "Title": "T"}],
+            projects=[
+                {"ID": "PR1", "Name": "a", "Goal": "G1", "Progress": 0.5},
+                {"ID": "PR2", "Name": "b", "Goal": "G1", "Progress": 1},
+            ],
+        )
+    )
     assert [p.progress for p in loaded.projects] == [0.5, 1.0]
 
 
@@ -322,10 +381,12 @@ def test_locations_quote_sheet_names_as_excel_does(workbook: Book) -> None:
 
 def test_csv_goals_file(tmp_path: Path) -> None:
     path = tmp_path / "goals.csv"
-    path.write_text("\ufeffID;Title;Parent\nG1;Grow;\nG2;\"Sell; more\";G1\n", encoding="utf-8")
+    path.write_text('\ufeffID;Title;Parent\nG1;Grow;\nG2;"Sell; more";G1\n', encoding="utf-8")
     loaded = load(path)
     assert [(g.id, g.title, g.parent_ids) for g in loaded.goals] == [
-        ("G1", "Grow", ()), ("G2", "Sell; more", ("G1",))]
+        ("G1", "Grow", ()),
+        ("G2", "Sell; more", ("G1",)),
+    ]
     assert loaded.goals[1].origin.cell("title").cell == "goals!B3"
 
 
@@ -342,15 +403,27 @@ def _ole(tmp_path: Path, name: str, payload: bytes) -> Path:
     ("make", "code", "says"),
     [
         (lambda d: (d / "empty.xlsx").write_bytes(b"") and None, "empty-file", "empty"),
-        (lambda d: _ole(d, "locked.xlsx", "EncryptedPackage".encode("utf-16-le")), "encrypted",
-         "remove the password"),
+        (
+            lambda d: _ole(d, "locked.xlsx", "EncryptedPackage".encode("utf-16-le")),
+            "encrypted",
+            "remove the password",
+        ),
         (lambda d: _ole(d, "old.xls", b"Workbook"), "legacy-format", "save it as .xlsx"),
-        (lambda d: (d / "page.xlsx").write_text("<html><body>report</body></html>") and None,
-         "not-a-workbook", "HTML"),
-        (lambda d: (d / "bin.xlsx").write_bytes(bytes(range(256)) * 4) and None,
-         "not-a-workbook", "not a spreadsheet"),
-        (lambda d: (d / "cut.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 40) and None,
-         "corrupt", "damaged"),
+        (
+            lambda d: (d / "page.xlsx").write_text("<html><body>report</body></html>") and None,
+            "not-a-workbook",
+            "HTML",
+        ),
+        (
+            lambda d: (d / "bin.xlsx").write_bytes(bytes(range(256)) * 4) and None,
+            "not-a-workbook",
+            "not a spreadsheet",
+        ),
+        (
+            lambda d: (d / "cut.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 40) and None,
+            "corrupt",
+            "damaged",
+        ),
     ],
 )
 def test_unusable_files_give_one_clear_error(
@@ -386,7 +459,10 @@ def test_loading_never_writes_the_workbook(workbook: Book) -> None:
 
 
 def test_write_workbook_round_trips_rows(tmp_path: Path) -> None:
-    path = write_workbook(tmp_path / "w.xlsx", [{"ID": "G1", "Title": "Grow", "Owner": "Ann"}],
-                          people=[{"ID": "P1", "Name": "Ann"}])
+    path = write_workbook(
+        tmp_path / "w.xlsx",
+        [{"ID": "G1", "Title": "Grow", "Owner": "Ann"}],
+        people=[{"ID": "P1", "Name": "Ann"}],
+    )
     loaded = load(path)
     assert loaded.goals[0].owners == ("Ann",) and loaded.people[0].name == "Ann"

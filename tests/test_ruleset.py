@@ -30,7 +30,9 @@ def test_default_preset_is_packaged_and_selects_every_rule() -> None:
 
 def test_ruleset_extends_a_preset_and_a_relative_file(tmp_path: Path) -> None:
     (tmp_path / "base").mkdir()
-    write(tmp_path / "base" / "firm.toml", """
+    write(
+        tmp_path / "base" / "firm.toml",
+        """
 name = "firm"
 extends = ["default"]
 [rules]
@@ -41,8 +43,11 @@ AH1 = "low"
 max-roots = 2
 [settings]
 priority-rank = 2
-""")
-    client = write(tmp_path / "client.toml", """
+""",
+    )
+    client = write(
+        tmp_path / "client.toml",
+        """
 name = "client"
 extends = ["base/firm.toml"]
 [rules]
@@ -54,7 +59,8 @@ as-of = 2026-11-15
 levels = ["Group", "Division", "Team"]
 [input.goals]
 sheet = "Strategy"
-""")
+""",
+    )
     session = session_for(client)
     config = session.config  # type: ignore[attr-defined]
     assert config.ruleset.name == "client"
@@ -78,9 +84,18 @@ def test_command_line_as_of_wins_over_the_ruleset(tmp_path: Path) -> None:
     [
         ("[rules]\nselec = ['AH1']\n", r"unknown key 'rules.selec' \(did you mean 'select'"),
         ("nme = 'x'\n", r"unknown key 'nme' \(did you mean 'name'"),
-        ("[settings]\npriority_rank = 2\n", r"unknown key 'settings.priority_rank' \(did you mean 'priority-rank'"),
-        ("[settings]\npriority-rank = 0\n", r"'settings.priority-rank': Input should be greater than or equal to 1"),
-        ("[rules.options.AH104]\nmax-root = 2\n", r"unknown key 'rules.options.AH104.max-root' \(did you mean 'max-roots'"),
+        (
+            "[settings]\npriority_rank = 2\n",
+            r"unknown key 'settings.priority_rank' \(did you mean 'priority-rank'",
+        ),
+        (
+            "[settings]\npriority-rank = 0\n",
+            r"'settings.priority-rank': Input should be greater than or equal to 1",
+        ),
+        (
+            "[rules.options.AH104]\nmax-root = 2\n",
+            r"unknown key 'rules.options.AH104.max-root' \(did you mean 'max-roots'",
+        ),
         ("[rules.options.AH104]\nmax-roots = 'two'\n", r"rules.options.AH104.max-roots"),
         ("[rules.options.AH999]\nx = 1\n", r"no rule 'AH999'"),
         ("[rules]\nselect = ['AH1O1']\n", r"unknown rule selector 'AH1O1' \(did you mean 'AH101'"),
@@ -114,19 +129,26 @@ def test_unknown_preset_and_missing_file() -> None:
 
 def test_requires_plugins_names_the_missing_plugin(tmp_path: Path) -> None:
     path = write(tmp_path / "r.toml", "requires-plugins = ['alignhealth-okr-quality']\n")
-    with pytest.raises(UsageError, match="requires plugin 'alignhealth-okr-quality'.*pip install"):
+    with pytest.raises(UsageError, match=r"requires plugin 'alignhealth-okr-quality'.*pip install"):
         session_for(path)
 
 
 def test_mapping_file(tmp_path: Path) -> None:
-    path = write(tmp_path / "m.toml", "[input.goals]\nsheet = 'Plan'\nheader-row = 3\n"
-                 "columns = { id = 'Ref #' }\n")
+    path = write(
+        tmp_path / "m.toml",
+        "[input.goals]\nsheet = 'Plan'\nheader-row = 3\ncolumns = { id = 'Ref #' }\n",
+    )
     mapping = load_mapping(path)
     assert (mapping.goals.sheet, mapping.goals.header_row, mapping.goals.columns) == (
-        "Plan", 3, {"id": "Ref #"})
+        "Plan",
+        3,
+        {"id": "Ref #"},
+    )
     bad = write(tmp_path / "bad.toml", "[rules]\nselect = ['AH1']\n")
     with pytest.raises(UsageError, match="holds only \\[input"):
         load_mapping(bad)
     worse = write(tmp_path / "worse.toml", "[input.goals]\nheader_row = 3\n")
-    with pytest.raises(UsageError, match=r"unknown key 'input.goals.header_row' \(did you mean 'header-row'"):
+    with pytest.raises(
+        UsageError, match=r"unknown key 'input.goals.header_row' \(did you mean 'header-row'"
+    ):
         load_mapping(worse)

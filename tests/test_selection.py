@@ -20,8 +20,9 @@ def pick(registry: RuleRegistry, *layers: SelectionLayer) -> list[str]:
     return select_rules(registry, layers)
 
 
-def layer(select: list[str] | None = None, extend: tuple[str, ...] = (),
-          ignore: tuple[str, ...] = ()) -> SelectionLayer:
+def layer(
+    select: list[str] | None = None, extend: tuple[str, ...] = (), ignore: tuple[str, ...] = ()
+) -> SelectionLayer:
     return SelectionLayer("test", select, list(extend), list(ignore))
 
 
@@ -54,7 +55,9 @@ def test_later_layers_extend_or_replace(registry: RuleRegistry) -> None:
 
 
 def test_unknown_selector_suggests_the_closest(registry: RuleRegistry) -> None:
-    with pytest.raises(UsageError, match=r"unknown rule selector 'orphan-goal' \(did you mean 'orphaned-goal'"):
+    with pytest.raises(
+        UsageError, match=r"unknown rule selector 'orphan-goal' \(did you mean 'orphaned-goal'"
+    ):
         pick(registry, layer(["orphan-goal"]))
     with pytest.raises(UsageError, match="unknown rule selector 'ZZ9'"):
         pick(registry, layer(extend=("ZZ9",)))

@@ -185,7 +185,7 @@ def test_fold_name_ignores_case_spacing_and_accents() -> None:
 CELL_VALUES = st.one_of(
     st.none(),
     st.booleans(),
-    st.integers(min_value=-10**12, max_value=10**12),
+    st.integers(min_value=-(10**12), max_value=10**12),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=40),
     st.dates(),

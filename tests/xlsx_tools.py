@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 
-def rewrite_member(path: Path, member: str, change: "callable[[bytes], bytes]") -> Path:  # type: ignore[valid-type]
+def rewrite_member(path: Path, member: str, change: callable[[bytes], bytes]) -> Path:  # type: ignore[valid-type]
     """Rewrite one part of an .xlsx (a zip) in place, keeping every other part."""
     with zipfile.ZipFile(path) as source:
         parts = {info.filename: source.read(info.filename) for info in source.infolist()}
@@ -21,5 +21,7 @@ def rewrite_member(path: Path, member: str, change: "callable[[bytes], bytes]") 
 def set_dimension(path: Path, ref: str, member: str = "xl/worksheets/sheet1.xml") -> Path:
     """Make the sheet declare a size of ``ref`` (A1:B2), whatever it holds."""
     return rewrite_member(
-        path, member, lambda xml: re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), xml)
+        path,
+        member,
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), xml),
     )

@@ -66,7 +66,7 @@ def plugin_options(func: F) -> F:
     func = click.option(
         "--no-plugins",
         is_flag=True,
-        help="Load no third-party plugin (also ALIGHEALTH_DISABLE_PLUGIN_AUTOLOAD=1); "
+        help="Load no third-party plugin (also ALIGNHEALTH_DISABLE_PLUGIN_AUTOLOAD=1); "
         "the built-ins always load.",
     )(func)
     return func

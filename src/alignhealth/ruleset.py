@@ -67,7 +67,9 @@ class RulesetFile(_Table):
 
     name: str | None = None
     description: str | None = None
-    extends: list[str] = Field(default_factory=list)
+    #: Absent means ["default"] for a ruleset file (a preset extends nothing unless it
+    #: says so); write ``extends = []`` to start from no rules at all.
+    extends: list[str] | None = None
     requires_plugins: list[str] = Field(default_factory=list)
     settings: RulesetSettings = Field(default_factory=RulesetSettings)
     rules: RulesTable = Field(default_factory=RulesTable)
@@ -147,7 +149,10 @@ class RulesetLoader:
         if source in stack:
             chain = " -> ".join([*stack, source])
             raise UsageError(f"ruleset {source}: extends itself ({chain})")
-        for parent in ruleset.extends:
+        parents = ruleset.extends
+        if parents is None:
+            parents = ["default"] if base_dir is not None and "default" in self.presets else []
+        for parent in parents:
             self._fold(parent, base_dir or relative_to, into, [*stack, source])
         into.name = ruleset.name or (Path(source).stem if base_dir else ref)
         into.sources.append(source)

@@ -37,7 +37,9 @@ def test_every_core_rule_has_a_failing_and_a_passing_case() -> None:
     failing = {c.rule for c in CASES if c.expect}
     passing = {c.rule for c in CASES if not c.expect and not c.expect_skipped}
     missing = {
-        code: [kind for kind, have in (("failing", failing), ("passing", passing)) if code not in have]
+        code: [
+            kind for kind, have in (("failing", failing), ("passing", passing)) if code not in have
+        ]
         for code in registry.rules
         if code not in ENGINE_RULES
     }

@@ -28,8 +28,18 @@ from alignhealth.findings import Finding
 from alignhealth.testing.harness import DEFAULT_AS_OF, run_rule
 
 _CASE_KEYS = {
-    "name", "rule", "expect", "options", "settings", "as-of", "goals", "people", "projects",
-    "reviews", "levels", "expect-skipped",
+    "name",
+    "rule",
+    "expect",
+    "options",
+    "settings",
+    "as-of",
+    "goals",
+    "people",
+    "projects",
+    "reviews",
+    "levels",
+    "expect-skipped",
 }
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from alignhealth.engine import CheckRequest, run_one, make_host, prepare
+from alignhealth.engine import CheckRequest, make_host, prepare, run_one
 from alignhealth.findings import Finding, RuleOutcome
 from alignhealth.graph import OrgGraph
 from alignhealth.loaders.raw import RawSheet, RawWorkbook, RowStream
@@ -28,12 +28,19 @@ def _table(rows: Rows) -> list[list[Any]]:
 
 
 def _sheets(
-    goals: Rows, people: Rows | None, projects: Rows | None, reviews: Rows | None,
+    goals: Rows,
+    people: Rows | None,
+    projects: Rows | None,
+    reviews: Rows | None,
     levels: Rows | None,
 ) -> dict[str, list[list[Any]]]:
     sheets = {"Goals": _table(goals)}
-    for name, rows in (("People", people), ("Projects", projects), ("Reviews", reviews),
-                       ("Levels", levels)):
+    for name, rows in (
+        ("People", people),
+        ("Projects", projects),
+        ("Reviews", reviews),
+        ("Levels", levels),
+    ):
         if rows is not None:
             sheets[name] = _table(rows)
     return sheets
@@ -55,7 +62,9 @@ def write_workbook(
 
     book = openpyxl.Workbook()
     book.remove(book.active)
-    content = dict(sheets) if sheets is not None else _sheets(goals, people, projects, reviews, levels)
+    content = (
+        dict(sheets) if sheets is not None else _sheets(goals, people, projects, reviews, levels)
+    )
     for name, rows in content.items():
         sheet = book.create_sheet(name)
         for row in rows:
@@ -79,12 +88,16 @@ def load_rows(
     for name, table in _sheets(goals, people, projects, reviews, levels).items():
 
         def stream(table: list[list[Any]] = table) -> RowStream:
-            return ((n, row) for n, row in enumerate(table, start=1) if any(
-                v is not None and v != "" for v in row))
+            return (
+                (n, row)
+                for n, row in enumerate(table, start=1)
+                if any(v is not None and v != "" for v in row)
+            )
 
         raw_sheets.append(RawSheet(name=name, hidden=False, rows=stream))
-    return load_raw(RawWorkbook(path="memory.xlsx", sheets=raw_sheets), "memory.xlsx",
-                    date_order=date_order)
+    return load_raw(
+        RawWorkbook(path="memory.xlsx", sheets=raw_sheets), "memory.xlsx", date_order=date_order
+    )
 
 
 def build_graph(
@@ -132,8 +145,14 @@ def run_rule(
     if options:
         session.config.options[registered.code] = registered.rule.Options.model_validate(options)
     graph = OrgGraph(
-        load_rows(goals, people=people, projects=projects, reviews=reviews, levels=levels,
-                  date_order=session.config.settings.date_order),
+        load_rows(
+            goals,
+            people=people,
+            projects=projects,
+            reviews=reviews,
+            levels=levels,
+            date_order=session.config.settings.date_order,
+        ),
         as_of=session.config.settings.as_of,
         levels=session.config.settings.levels,
     )

@@ -1,0 +1,119 @@
+"""Small plugins, good and broken, registered by the tests themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from alignhealth import Finding, Rule, RuleContext, RuleOptions, Severity, hookimpl
+from alignhealth.loaders.workbook import load_workbook
+
+_DOC = """What it checks:
+    Something.
+
+    Why it matters:
+    Because.
+
+    How to fix:
+    Fix it.
+
+    Example:
+    An example.
+    """
+
+
+class CrashingRule(Rule):
+    __doc__ = _DOC
+    code = "ZZ001"
+    name = "always-crashes"
+    summary = "Raises KeyError"
+    default_severity = Severity.LOW
+
+    def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
+        raise KeyError("target")
+
+
+class ExitingRule(Rule):
+    __doc__ = _DOC
+    code = "ZZ002"
+    name = "calls-sys-exit"
+    summary = "Raises SystemExit"
+    default_severity = Severity.LOW
+
+    def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
+        raise SystemExit(4)
+
+
+class EveryGoalRule(Rule):
+    __doc__ = _DOC
+    code = "ZZ003"
+    name = "flags-every-goal"
+    summary = "Flags every goal"
+    default_severity = Severity.INFO
+
+    def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
+        for goal in ctx.graph.goals.values():
+            yield ctx.at(goal, "id", f"goal {goal.id}")
+
+
+class CollidingRule(EveryGoalRule):
+    __doc__ = _DOC
+    code = "AH101"
+    name = "steals-a-code"
+
+
+class Crashing:
+    @hookimpl
+    def get_rules(self) -> list[type[Rule]]:
+        return [CrashingRule, ExitingRule, EveryGoalRule]
+
+
+class Colliding:
+    @hookimpl
+    def get_rules(self) -> list[type[Rule]]:
+        return [CollidingRule]
+
+
+class Misspelt:
+    @hookimpl
+    def get_rulez(self) -> list[type[Rule]]:
+        return []
+
+
+class BrokenHook:
+    @hookimpl
+    def get_rules(self) -> list[type[Rule]]:
+        raise RuntimeError("cannot list my rules")
+
+    @hookimpl
+    def modify_findings(self, findings: list[Finding]) -> list[Finding]:
+        raise ValueError("cannot modify")
+
+
+class DropsLowFindings:
+    @hookimpl
+    def modify_findings(self, findings: list[Finding]) -> list[Finding]:
+        return [f for f in findings if f.severity is not Severity.LOW]
+
+
+class OwnLoader:
+    """Reads ``*.goals`` files by renaming them in memory to the workbook they hold."""
+
+    @hookimpl
+    def load_source(self, path: Path, config: Any) -> Any:
+        if path.suffix != ".goals":
+            return None
+        loaded = load_workbook(path)
+        loaded.notices.append(
+            loaded.notices[0].model_copy(update={"code": "own-loader"})
+            if loaded.notices
+            else _notice()
+        )
+        return loaded
+
+
+def _notice() -> Any:
+    from alignhealth.findings import Notice
+
+    return Notice(code="own-loader", message="read by OwnLoader")

@@ -1,0 +1,240 @@
+"""The command line, run in-process as a user would type it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from alignhealth.cli import main
+from tests.conftest import simple_tree
+
+Book = Callable[..., Path]
+AS_OF = ["--as-of", "2026-11-15"]
+
+
+def cli(*args: str | Path) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def orphaned(workbook: Book) -> Path:
+    tree = simple_tree()
+    tree["goals"].append({"ID": "G9", "Title": "Orphan", "Level": "Team", "Owner": "P3"})
+    tree["goals"].append(
+        {"ID": "G8", "Title": "Unowned", "Parent": "G1", "Priority": 1, "Level": "Division"}
+    )
+    return workbook(**tree)
+
+
+def test_json_output_follows_the_contract(orphaned: Path) -> None:
+    result = cli("check", orphaned, *AS_OF, "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["schema_version"] == 1
+    assert doc["tool"]["name"] == "alignhealth"
+    assert doc["as_of"] == "2026-11-15"
+    assert doc["source"]["path"] == str(orphaned)
+    assert len(doc["source"]["sha256"]) == 64
+    assert doc["source"]["counts"] == {"goals": 5, "people": 3, "projects": 0, "reviews": 0}
+    assert doc["ruleset"]["name"] == "default" and "AH101" in doc["ruleset"]["selected"]
+    by_code = {f["code"]: f for f in doc["findings"]}
+    orphan = by_code["AH101"]
+    assert set(orphan) >= {
+        "code",
+        "name",
+        "severity",
+        "message",
+        "entity",
+        "location",
+        "related",
+        "evidence",
+        "hint",
+        "plugin",
+        "fingerprint",
+        "suppressed",
+        "suppression",
+    }
+    assert orphan["entity"] == {"kind": "goal", "id": "G9", "label": "Orphan"}
+    assert orphan["location"] == {
+        "workbook": orphaned.name,
+        "sheet": "Goals",
+        "row": 5,
+        "column": "F",
+        "cell": "Goals!F5",
+    }
+    assert len(orphan["fingerprint"]) == 16 and "discriminator" not in orphan
+    assert by_code["AH201"]["location"]["cell"] == "Goals!D6"
+    assert {o["status"] for o in doc["outcomes"]} <= {"ok", "findings", "skipped", "error"}
+    assert doc["summary"]["by_severity"] == {
+        "critical": 1,
+        "high": 1,
+        "medium": 0,
+        "low": 0,
+        "info": 0,
+    }
+    assert doc["summary"]["health_score"] == 60 and doc["summary"]["band"] == "good"
+    assert doc["exit_code"] == 1
+    assert "health score 60/100" in result.stderr  # the human summary goes to stderr
+
+
+def test_text_output_groups_by_severity_with_cells_and_hints(orphaned: Path) -> None:
+    result = cli("check", orphaned, *AS_OF)
+    out = result.stdout
+    assert result.exit_code == 1
+    assert out.index("CRITICAL (1)") < out.index("HIGH (1)")
+    assert "Goals!F5  AH101 orphaned-goal" in out
+    assert "hint: Link G9 to the goal it supports" in out
+    assert "2 finding(s): 1 critical, 1 high" in out
+    assert "\x1b[" not in out  # no colour when not a terminal
+
+
+def test_clean_workbook_exits_0(workbook: Book) -> None:
+    result = cli("check", workbook(**simple_tree()), *AS_OF)
+    assert result.exit_code == 0, result.output
+    assert "0 finding(s): no findings" in result.stdout
+
+
+def test_formats_to_files_and_stdout(orphaned: Path, tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "out" / "report.json"
+    result = cli("check", orphaned, *AS_OF, "--format", f"json:{target}")
+    assert result.stdout == ""
+    assert json.loads(target.read_text())["exit_code"] == 1
+    assert "2 finding(s)" in result.stderr
+    out = tmp_path / "r.json"
+    result = cli("check", orphaned, *AS_OF, "--format", "json", "--output", out)
+    assert json.loads(out.read_text())["findings"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "json", "--format", "text"], "at most one format may go to standard output"),
+        (["--format", "jsn"], "unknown format 'jsn' (did you mean 'json'?)"),
+        (
+            ["--select", "AH1,orphan-goal"],
+            "unknown rule selector 'orphan-goal' (did you mean 'orphaned-goal'?)",
+        ),
+        (["--ruleset", "nope"], "unknown ruleset 'nope'"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(orphaned: Path, args: list[str], message: str) -> None:
+    result = cli("check", orphaned, *AS_OF, *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_selectors_repeatable_and_comma_separated(orphaned: Path) -> None:
+    result = cli(
+        "check",
+        orphaned,
+        *AS_OF,
+        "--select",
+        "AH101,AH102",
+        "--select",
+        "AH201",
+        "--format",
+        "json",
+    )
+    doc = json.loads(result.stdout)
+    assert doc["ruleset"]["selected"] == ["AH101", "AH102", "AH201"]
+    assert {f["code"] for f in doc["findings"]} == {"AH101", "AH201"}
+    ignored = json.loads(
+        cli("check", orphaned, *AS_OF, "--ignore", "AH1", "--format", "json").stdout
+    )
+    assert "AH101" not in ignored["ruleset"]["selected"]
+
+
+def test_fail_on_and_exit_zero(orphaned: Path) -> None:
+    assert cli("check", orphaned, *AS_OF, "--fail-on", "critical").exit_code == 1
+    assert (
+        cli("check", orphaned, *AS_OF, "--ignore", "AH201", "--fail-on", "critical").exit_code == 0
+    )
+    assert cli("check", orphaned, *AS_OF, "--exit-zero").exit_code == 0
+
+
+def test_unusable_workbook_exits_2_with_one_line(tmp_path: Path) -> None:
+    empty = tmp_path / "client.xlsx"
+    empty.write_bytes(b"")
+    result = cli("check", empty)
+    assert result.exit_code == 2
+    assert f"{empty}: the file is empty" in result.stdout
+    assert "Traceback" not in result.output
+    doc = json.loads(cli("check", empty, "--format", "json").stdout)
+    assert doc["exit_code"] == 2 and doc["findings"] == []
+    assert doc["errors"][0]["code"] == "empty-file"
+
+
+def test_mapping_option(workbook: Book, tmp_path: Path) -> None:
+    path = workbook(sheets={"Plan": [["Ref #", "What", "Exec Sponsor"], ["S1", "Win", None]]})
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(
+        '[input.goals]\nsheet = "Plan"\ncolumns = { title = "What", owner = "Exec Sponsor" }\n'
+    )
+    assert cli("check", path, *AS_OF).exit_code == 2
+    result = cli("check", path, *AS_OF, "--mapping", mapping, "--format", "json")
+    doc = json.loads(result.stdout)
+    assert [f["code"] for f in doc["findings"]] == ["AH202"]
+    assert doc["findings"][0]["location"]["cell"] == "Plan!C2"
+
+
+def test_several_workbooks(orphaned: Path, workbook: Book) -> None:
+    clean = workbook(**simple_tree())
+    doc = json.loads(cli("check", orphaned, clean, *AS_OF, "--format", "json").stdout)
+    assert [run["exit_code"] for run in doc["runs"]] == [1, 0]
+    assert doc["exit_code"] == 1
+    bad = cli("check", orphaned, clean, *AS_OF, "--format", "json:out.json")
+    assert bad.exit_code == 2 and "{stem}" in bad.stderr
+
+
+def test_cell_text_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    path = tmp_path / "goals.csv"
+    path.write_text("ID,Title,Level,Owner\nG1,Top,Company,a\nG2,evil \x1b[2J title,Team,a\n")
+    result = cli("check", path, *AS_OF)
+    assert "\x1b" not in result.stdout and "\\x1b[2J" in result.stdout
+
+
+def test_rules_lists_every_rule_as_json() -> None:
+    rules = json.loads(cli("rules", "--format", "json").stdout)
+    by_code = {r["code"]: r for r in rules}
+    assert {"AH001", "AH101", "AH201", "AH301", "AH703", "AH801", "AH901"} <= set(by_code)
+    assert by_code["AH104"]["options"] == [
+        {
+            "name": "max-roots",
+            "type": "int",
+            "default": 1,
+            "description": "how many top goals are allowed",
+        }
+    ]
+    assert (
+        by_code["AH101"]["groups"] == ["structure"] and by_code["AH101"]["plugin"] == "alignhealth"
+    )
+    table = cli("rules").stdout
+    assert "AH101  orphaned-goal" in table
+
+
+def test_rule_shows_its_documentation() -> None:
+    out = cli("rule", "AH301").stdout
+    for heading in ("What it checks", "Why it matters", "How to fix", "Example", "Options"):
+        assert f"### {heading}" in out
+    assert "`allow-same-level`" in out
+    assert cli("rule", "level-inversion").stdout == out
+    missing = cli("rule", "AH3O1")
+    assert missing.exit_code == 2 and "did you mean 'AH301'" in missing.stderr
+
+
+def test_console_script_and_module_run(orphaned: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "alignhealth", "check", str(orphaned), *AS_OF, "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["exit_code"] == 1

@@ -1,0 +1,187 @@
+"""The engine: rule isolation, plugin failures, suppressions, exit codes, the summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from alignhealth.engine import CheckRequest, check, make_host
+from alignhealth.findings import Severity
+from tests import plugin_fixtures as pf
+from tests.conftest import simple_tree
+
+Book = Callable[..., Path]
+AS_OF = dt.date(2026, 11, 15)
+
+
+def run(path: Path, *plugins: tuple[str, object], **request: object) -> object:
+    host = make_host(autoload=False, plugins=list(plugins))
+    return check(path, CheckRequest(as_of=AS_OF, **request), host=host)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def broken_tree(workbook: Book) -> Path:
+    tree = simple_tree()
+    tree["goals"].append({"ID": "G9", "Title": "Orphan", "Level": "Team", "Owner": "P3"})
+    return workbook(**tree)
+
+
+def test_a_crashing_rule_becomes_ah901_and_the_run_goes_on(broken_tree: Path) -> None:
+    result = run(broken_tree, ("crashing", pf.Crashing()))
+    codes = [f.code for f in result.findings]
+    assert "AH101" in codes  # the others' findings are kept
+    errors = [f for f in result.findings if f.code == "AH901"]
+    assert {f.entity.id for f in errors} == {"ZZ001", "ZZ002"}
+    assert {f.evidence["exception"] for f in errors} == {"KeyError", "SystemExit"}
+    outcome = {o.code: o for o in result.outcomes}
+    assert outcome["ZZ001"].status == "error" and "KeyError" in outcome["ZZ001"].reason
+    assert outcome["ZZ003"].status == "findings" and outcome["ZZ003"].failed == 4
+    assert result.summary.incomplete is True
+    assert result.exit_code == 3
+
+
+def test_a_clean_workbook_exits_0_with_a_perfect_score(workbook: Book) -> None:
+    result = run(workbook(**simple_tree()))
+    assert result.findings == []
+    assert result.exit_code == 0
+    assert (result.summary.health_score, result.summary.band) == (100, "excellent")
+    assert all(o.status in ("ok", "skipped") for o in result.outcomes)
+
+
+def test_rules_without_their_data_are_skipped_with_the_reason(workbook: Book) -> None:
+    result = run(workbook([{"ID": "G1", "Title": "Top", "Owner": "Someone"}]))
+    outcome = {o.code: o for o in result.outcomes}
+    assert outcome["AH203"].status == "skipped"
+    assert outcome["AH203"].reason == "the workbook has no People sheet"
+    assert outcome["AH703"].reason == "the workbook has no Projects sheet"
+    assert outcome["AH101"].status == "ok" and outcome["AH101"].checked == 1
+
+
+def test_fail_on_and_exit_zero(broken_tree: Path) -> None:
+    assert run(broken_tree).exit_code == 1
+    assert run(broken_tree, fail_on=Severity.CRITICAL).exit_code == 0
+    assert run(broken_tree, exit_zero=True).exit_code == 0
+    assert run(broken_tree, ("c", pf.Crashing()), exit_zero=True).exit_code == 3
+
+
+def test_a_misspelt_hook_is_reported_by_name_and_the_run_survives(broken_tree: Path) -> None:
+    result = run(broken_tree, ("misspelt", pf.Misspelt()))
+    assert any("misspelt" in e.message and "get_rulez" in e.message for e in result.errors)
+    assert any(f.code == "AH101" for f in result.findings)
+    assert result.exit_code == 2
+
+
+def test_a_code_collision_is_an_error_and_the_first_owner_keeps_it(broken_tree: Path) -> None:
+    result = run(broken_tree, ("colliding", pf.Colliding()))
+    assert any("AH101" in e.message and "already registered" in e.message for e in result.errors)
+    ah101 = [f for f in result.findings if f.code == "AH101"]
+    assert [f.plugin for f in ah101] == ["alignhealth"]
+    assert result.exit_code == 2
+
+
+def test_a_raising_hook_does_not_discard_other_plugins(broken_tree: Path) -> None:
+    result = run(
+        broken_tree,
+        ("broken", pf.BrokenHook()),
+        ("dropper", pf.DropsLowFindings()),
+        ("crashing", pf.Crashing()),
+    )
+    messages = " ".join(e.message for e in result.errors)
+    assert "cannot list my rules" in messages and "cannot modify" in messages
+    assert any(f.code == "ZZ003" for f in result.findings)  # info: kept by the dropper
+    assert all(f.severity is not Severity.LOW for f in result.findings)
+
+
+def test_a_plugin_loader_is_tried_before_the_builtin(broken_tree: Path, tmp_path: Path) -> None:
+    own = tmp_path / "client.goals"
+    shutil.copy(broken_tree, own)
+    result = run(own, ("own", pf.OwnLoader()))
+    assert any(n.code == "own-loader" for n in result.notices)
+    assert any(f.code == "AH101" for f in result.findings)
+
+
+def test_suppressions_mark_findings_and_leave_the_exit_code(
+    broken_tree: Path, tmp_path: Path
+) -> None:
+    ruleset = tmp_path / "r.toml"
+    ruleset.write_text(
+        'extends = ["default"]\n'
+        '[[suppress]]\nrules = ["AH101"]\nentities = ["G*"]\nreason = "legacy goals"\n'
+        "expires = 2027-01-01\n"
+    )
+    result = run(broken_tree, ruleset=str(ruleset))
+    (orphan,) = [f for f in result.findings if f.code == "AH101"]
+    assert orphan.suppressed and orphan.suppression.reason == "legacy goals"
+    assert orphan.suppression.source == str(ruleset)
+    assert result.summary.suppressed == 1
+    assert result.exit_code == 0
+
+
+def test_an_expired_suppression_no_longer_applies(broken_tree: Path, tmp_path: Path) -> None:
+    ruleset = tmp_path / "r.toml"
+    ruleset.write_text(
+        '[[suppress]]\nrules = ["orphaned-goal"]\nreason = "old"\nexpires = 2026-01-01\n'
+    )
+    result = run(broken_tree, ruleset=str(ruleset))
+    assert [f.suppressed for f in result.findings if f.code == "AH101"] == [False]
+    assert result.exit_code == 1
+
+
+def test_input_errors_become_a_result_with_exit_code_2(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.xlsx"
+    empty.write_bytes(b"")
+    result = run(empty)
+    assert result.exit_code == 2 and result.findings == []
+    assert result.errors[0].code == "empty-file" and "empty.xlsx" in result.errors[0].message
+
+
+def test_findings_are_sorted_by_severity_code_and_entity(workbook: Book) -> None:
+    path = workbook(
+        [
+            {"ID": "G3", "Title": "c", "Level": "Team"},
+            {"ID": "G1", "Title": "a", "Level": "Company", "Priority": 1},
+            {"ID": "G2", "Title": "b", "Level": "Team"},
+        ]
+    )
+    result = run(path)
+    keys = [(f.severity.weight, f.code, f.entity.id) for f in result.findings]
+    assert keys == sorted(keys, key=lambda k: (-k[0], k[1], k[2]))
+    assert [f.code for f in result.findings][:1] == ["AH201"]
+
+
+def test_fingerprints_are_stable_when_rows_move(workbook: Book) -> None:
+    rows = [
+        {"ID": "G1", "Title": "Top", "Level": "Company", "Owner": "P"},
+        {"ID": "G2", "Title": "Lost", "Level": "Team", "Owner": "P"},
+    ]
+    first = run(workbook(rows))
+    second = run(
+        workbook(
+            [
+                {"ID": "G0", "Title": "New", "Parent": "G1", "Owner": "P"},
+                {"ID": "G5", "Title": "Newer", "Parent": "G1", "Owner": "P"},
+                *rows,
+            ]
+        )
+    )
+    fingerprint = {f.fingerprint for f in first.findings if f.code == "AH101"}
+    assert fingerprint == {f.fingerprint for f in second.findings if f.code == "AH101"}
+    moved = next(f for f in second.findings if f.code == "AH101")
+    assert moved.location.row != next(f for f in first.findings if f.code == "AH101").location.row
+
+
+def test_health_score_per_owner_and_level(workbook: Book) -> None:
+    tree = simple_tree()
+    tree["goals"].append({"ID": "G9", "Title": "Orphan", "Level": "Team", "Owner": "P3"})
+    result = run(workbook(**tree))
+    summary = result.summary
+    assert (summary.health_score, summary.band, summary.checked) == (75, "good", 4)
+    assert [d.group for d in summary.drags] == ["structure"]
+    owners = {o.id: (o.score, o.checked) for o in summary.by_owner}
+    assert owners == {"P1": (100, 1), "P2": (100, 1), "P3": (50, 2)}
+    levels = {entry.level: entry.score for entry in summary.by_level}
+    assert levels == {"Company": 100, "Division": 100, "Team": 0}
