@@ -165,6 +165,7 @@ def test_unusable_workbook_exits_2_with_one_line(tmp_path: Path) -> None:
     result = cli("check", empty)
     assert result.exit_code == 2
     assert f"{empty}: the file is empty" in result.stdout
+    assert "not checked" in result.stdout and "finding(s)" not in result.stdout
     assert "Traceback" not in result.output
     doc = json.loads(cli("check", empty, "--format", "json").stdout)
     assert doc["exit_code"] == 2 and doc["findings"] == []

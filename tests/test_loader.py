@@ -140,6 +140,8 @@ def test_hidden_sheet_is_skipped_unless_mapped(tmp_path: Path) -> None:
         ("Function", "unit", "Sales", "Sales"),
         ("  LAST   REVIEWED  ", "last_reviewed", "2026-11-01", dt.date(2026, 11, 1)),
         ("Owner(s)", "owners", "ann", ("ann",)),
+        ("parentId", "parent_ids", "G1", ("G1",)),
+        ("lastReviewed", "last_reviewed", "2026-11-01", dt.date(2026, 11, 1)),
     ],
 )
 def test_goal_header_synonyms(
@@ -466,3 +468,55 @@ def test_write_workbook_round_trips_rows(tmp_path: Path) -> None:
     )
     loaded = load(path)
     assert loaded.goals[0].owners == ("Ann",) and loaded.people[0].name == "Ann"
+
+
+def test_a_different_clients_layout_is_read_without_a_mapping(workbook: Book) -> None:
+    path = workbook(
+        sheets={
+            "Strategy FY27": [
+                ["Globex strategy, FY27"],
+                ["Owner: the PMO"],
+                [],
+                [
+                    "Goal #",
+                    "Objective",
+                    "Aligned To",
+                    "Tier",
+                    "Accountable",
+                    "Is Priority",
+                    "RAG",
+                    "Deadline",
+                ],
+                [
+                    "1",
+                    "Lead the market",
+                    None,
+                    "Group",
+                    "ceo@globex.example",
+                    "Y",
+                    "Green",
+                    dt.date(2027, 3, 31),
+                ],
+                ["1.1", "Win Europe", "1", "Division", "Dana Diaz", "High", "Amber", "2027-03-31"],
+            ],
+            "Org Chart": [
+                ["Staff ID", "Full Name", "Email", "Line Manager", "Grade"],
+                ["E1", "Chris Chief", "ceo@globex.example", None, "Group"],
+                ["E2", "Dana Díaz", "dana@globex.example", "E1", "Division"],
+            ],
+            "Initiatives": [
+                ["Initiative ID", "Initiative", "Linked Goal", "Lead", "State", "% Complete"],
+                ["I-1", "Open Paris", "1.1", "E2", "Done", 100],
+            ],
+        }
+    )
+    loaded = load(path)
+    assert [
+        (g.id, g.parent_ids, g.owners, g.priority.label, g.status.value) for g in loaded.goals
+    ] == [
+        ("1", (), ("ceo@globex.example",), "yes", "on track"),
+        ("1.1", ("1",), ("Dana Diaz",), "high", "at risk"),
+    ]
+    assert [p.manager for p in loaded.people] == [None, "E1"]
+    assert loaded.projects[0].progress == 1.0
+    assert loaded.problems == []

@@ -70,10 +70,14 @@ class SheetSpec:
         return tuple(f.name for f in self.fields)
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
 def fold_header(text: str) -> str:
-    """A header or sheet name as compared: NFC, case-folded, trimmed, runs of space, ``_``,
-    ``-`` and ``.`` as one space, a trailing ``(s)`` dropped; ``#`` and ``%`` kept."""
-    text = unicodedata.normalize("NFC", text).casefold()
+    """A header or sheet name as compared: camelCase split (``parentId`` is ``parent id``),
+    NFC, case-folded, trimmed, runs of space, ``_``, ``-`` and ``.`` as one space, a trailing
+    ``(s)`` dropped; ``#`` and ``%`` kept."""
+    text = _CAMEL.sub(" ", unicodedata.normalize("NFC", text)).casefold()
     text = re.sub(r"[\s_\-.]+", " ", text).strip()
     text = re.sub(r"\s*\(s\)$", "", text)
     return text

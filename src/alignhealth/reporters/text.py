@@ -36,6 +36,9 @@ class TextReporter(Reporter):
         )
         for error in result.errors:
             lines.append(self.style("error: ", fg="red", bold=True) + terminal_safe(error.message))
+        if result.source.sha256 is None:
+            lines.append("not checked: the workbook could not be read (see the error above)")
+            return "\n".join(lines) + "\n"
         active = [f for f in result.findings if not f.suppressed]
         for severity in Severity:
             group = [f for f in active if f.severity is severity]
