@@ -32,17 +32,67 @@ def workbook(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+MEASURED = {"KPI": "Score", "Target": 10, "Actual": 9}
+
+
+def orphaned_tree() -> dict[str, Any]:
+    """The healthy tree plus a division goal with no parent (AH101) and an unowned
+    priority (AH201), each with work beneath it so that nothing else fires."""
+    tree = simple_tree()
+    tree["goals"] += [
+        {"ID": "G9", "Title": "Orphan", "Level": "Division", "Owner": "P3", **MEASURED},
+        {
+            "ID": "G8",
+            "Title": "Unowned",
+            "Parent": "G1",
+            "Level": "Division",
+            "Priority": 1,
+            **MEASURED,
+        },
+    ]
+    tree["projects"] += [
+        {"ID": "PR9", "Name": "Orphan work", "Goal": "G9", "Owner": "P3"},
+        {"ID": "PR8", "Name": "Unowned work", "Goal": "G8", "Owner": "P2"},
+    ]
+    return tree
+
+
 def simple_tree() -> dict[str, Any]:
-    """A small healthy tree: one company goal, two divisions, people who own them."""
+    """A small healthy tree: one company goal, two divisions, their people and projects."""
     return {
         "goals": [
-            {"ID": "G1", "Title": "Grow", "Level": "Company", "Owner": "P1", "Priority": 1},
-            {"ID": "G2", "Title": "Sell", "Parent": "G1", "Level": "Division", "Owner": "P2"},
-            {"ID": "G3", "Title": "Make", "Parent": "G1", "Level": "Division", "Owner": "P3"},
+            {
+                "ID": "G1",
+                "Title": "Grow",
+                "Level": "Company",
+                "Owner": "P1",
+                "Priority": 1,
+                **MEASURED,
+            },
+            {
+                "ID": "G2",
+                "Title": "Sell",
+                "Parent": "G1",
+                "Level": "Division",
+                "Owner": "P2",
+                **MEASURED,
+            },
+            {
+                "ID": "G3",
+                "Title": "Make",
+                "Parent": "G1",
+                "Level": "Division",
+                "Owner": "P3",
+                **MEASURED,
+            },
         ],
         "people": [
             {"ID": "P1", "Name": "Ann Archer", "Email": "ann@acme.example", "Level": "Company"},
             {"ID": "P2", "Name": "Bob Brown", "Manager": "P1", "Level": "Division"},
             {"ID": "P3", "Name": "Cy Cole", "Manager": "P1", "Level": "Division"},
+        ],
+        "projects": [
+            {"ID": "PR1", "Name": "Sales push", "Goal": "G2", "Owner": "P2"},
+            {"ID": "PR2", "Name": "New line", "Goal": "G3", "Owner": "P3"},
         ],
     }

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from alignhealth.cli import main
-from tests.conftest import simple_tree
+from tests.conftest import orphaned_tree, simple_tree
 
 Book = Callable[..., Path]
 AS_OF = ["--as-of", "2026-11-15"]
@@ -24,12 +24,7 @@ def cli(*args: str | Path) -> Result:
 
 @pytest.fixture
 def orphaned(workbook: Book) -> Path:
-    tree = simple_tree()
-    tree["goals"].append({"ID": "G9", "Title": "Orphan", "Level": "Team", "Owner": "P3"})
-    tree["goals"].append(
-        {"ID": "G8", "Title": "Unowned", "Parent": "G1", "Priority": 1, "Level": "Division"}
-    )
-    return workbook(**tree)
+    return workbook(**orphaned_tree())
 
 
 def test_json_output_follows_the_contract(orphaned: Path) -> None:
@@ -41,7 +36,7 @@ def test_json_output_follows_the_contract(orphaned: Path) -> None:
     assert doc["as_of"] == "2026-11-15"
     assert doc["source"]["path"] == str(orphaned)
     assert len(doc["source"]["sha256"]) == 64
-    assert doc["source"]["counts"] == {"goals": 5, "people": 3, "projects": 0, "reviews": 0}
+    assert doc["source"]["counts"] == {"goals": 5, "people": 3, "projects": 4, "reviews": 0}
     assert doc["ruleset"]["name"] == "default" and "AH101" in doc["ruleset"]["selected"]
     by_code = {f["code"]: f for f in doc["findings"]}
     orphan = by_code["AH101"]
@@ -65,8 +60,8 @@ def test_json_output_follows_the_contract(orphaned: Path) -> None:
         "workbook": orphaned.name,
         "sheet": "Goals",
         "row": 5,
-        "column": "F",
-        "cell": "Goals!F5",
+        "column": "I",
+        "cell": "Goals!I5",
     }
     assert len(orphan["fingerprint"]) == 16 and "discriminator" not in orphan
     assert by_code["AH201"]["location"]["cell"] == "Goals!D6"
@@ -88,7 +83,7 @@ def test_text_output_groups_by_severity_with_cells_and_hints(orphaned: Path) -> 
     out = result.stdout
     assert result.exit_code == 1
     assert out.index("CRITICAL (1)") < out.index("HIGH (1)")
-    assert "Goals!F5  AH101 orphaned-goal" in out
+    assert "Goals!I5  AH101 orphaned-goal" in out
     assert "hint: Link G9 to the goal it supports" in out
     assert "2 finding(s): 1 critical, 1 high" in out
     assert "\x1b[" not in out  # no colour when not a terminal
@@ -179,7 +174,7 @@ def test_mapping_option(workbook: Book, tmp_path: Path) -> None:
         '[input.goals]\nsheet = "Plan"\ncolumns = { title = "What", owner = "Exec Sponsor" }\n'
     )
     assert cli("check", path, *AS_OF).exit_code == 2
-    result = cli("check", path, *AS_OF, "--mapping", mapping, "--format", "json")
+    result = cli("check", path, *AS_OF, "--mapping", mapping, "--format", "json", "--ignore", "AH6")
     doc = json.loads(result.stdout)
     assert [f["code"] for f in doc["findings"]] == ["AH202"]
     assert doc["findings"][0]["location"]["cell"] == "Plan!C2"

@@ -12,7 +12,7 @@ import pytest
 from alignhealth.engine import CheckRequest, check, make_host
 from alignhealth.findings import Severity
 from tests import plugin_fixtures as pf
-from tests.conftest import simple_tree
+from tests.conftest import MEASURED, simple_tree
 
 Book = Callable[..., Path]
 AS_OF = dt.date(2026, 11, 15)
@@ -26,7 +26,10 @@ def run(path: Path, *plugins: tuple[str, object], **request: object) -> object:
 @pytest.fixture
 def broken_tree(workbook: Book) -> Path:
     tree = simple_tree()
-    tree["goals"].append({"ID": "G9", "Title": "Orphan", "Level": "Team", "Owner": "P3"})
+    tree["goals"].append(
+        {"ID": "G9", "Title": "Orphan", "Level": "Division", "Owner": "P3", **MEASURED}
+    )
+    tree["projects"].append({"ID": "PR9", "Name": "Work", "Goal": "G9", "Owner": "P3"})
     return workbook(**tree)
 
 

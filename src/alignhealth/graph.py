@@ -296,6 +296,82 @@ class OrgGraph:
         groups = [sorted(c) for c in strongly_connected(self.people, edges) if len(c) > 1]
         return sorted(groups)
 
+    @cached_property
+    def _manager_intervals(self) -> dict[str, tuple[int, int]]:
+        """Each person's entry and exit time in a walk of the manager forest, so that "does
+        A report to B" is two comparisons. People in a reporting cycle are treated as
+        having no manager (the walk stops at cycles, as the rules say)."""
+        in_cycle = {p for group in self.reporting_cycles() for p in group}
+        reports: dict[str, list[str]] = {}
+        roots = []
+        for person_id in self.people:
+            manager = self.manager_of(person_id)
+            if manager is None or person_id in in_cycle:
+                roots.append(person_id)
+            else:
+                reports.setdefault(manager, []).append(person_id)
+        intervals: dict[str, tuple[int, int]] = {}
+        clock = 0
+        for root in roots:
+            stack: list[tuple[str, bool]] = [(root, False)]
+            entry: dict[str, int] = {}
+            while stack:
+                node, done = stack.pop()
+                if done:
+                    intervals[node] = (entry[node], clock)
+                    clock += 1
+                    continue
+                entry[node] = clock
+                clock += 1
+                stack.append((node, True))
+                stack.extend((child, False) for child in reports.get(node, ()))
+        return intervals
+
+    def reports_to(self, person_id: str, boss_id: str) -> bool:
+        """Whether ``boss_id`` is above ``person_id`` in the manager chain (not the same)."""
+        if person_id == boss_id:
+            return False
+        person = self._manager_intervals.get(person_id)
+        boss = self._manager_intervals.get(boss_id)
+        if person is None or boss is None:
+            return False
+        return boss[0] < person[0] and person[1] < boss[1]
+
+    @cached_property
+    def managers(self) -> frozenset[str]:
+        """People who manage at least one person."""
+        return frozenset(m for p in self.people if (m := self.manager_of(p)) is not None)
+
+    def is_leader(self, person_id: str, leader_max_rank: int) -> bool:
+        """An active person whose level rank is at most ``leader_max_rank``; for a person
+        with no (known) level, anyone who manages someone."""
+        if not self.is_active(person_id):
+            return False
+        rank = self.person_rank(person_id)
+        if rank is not None:
+            return rank <= leader_max_rank
+        return person_id in self.managers
+
+    @cached_property
+    def depth(self) -> dict[str, int]:
+        """Links from each goal up to its nearest top goal (top goals are 0); goals that do
+        not ladder up to a top goal are absent."""
+        depth = dict.fromkeys(self.top_goals, 0)
+        queue = deque(self.top_goals)
+        while queue:
+            goal_id = queue.popleft()
+            for child in self.children(goal_id):
+                if child not in depth:
+                    depth[child] = depth[goal_id] + 1
+                    queue.append(child)
+        return depth
+
+    @cached_property
+    def lowest_rank(self) -> int | None:
+        """The largest rank any goal sits at (the bottom level in use)."""
+        ranks = [r for g in self.goals.values() if (r := self.levels.rank(g.level)) is not None]
+        return max(ranks) if ranks else None
+
     def person_rank(self, person_id: str) -> int | None:
         return self.levels.rank(self.people[person_id].level)
 

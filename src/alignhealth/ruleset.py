@@ -113,8 +113,9 @@ class RulesetLoader:
         self, ref: str, relative_to: Path | None = None
     ) -> tuple[RulesetFile, str, Path | None]:
         """The file a reference names: a path (relative to the including file) or a preset."""
-        base = relative_to or Path.cwd()
-        candidate = Path(ref) if Path(ref).is_absolute() else base / ref
+        candidate = (
+            Path(ref) if relative_to is None or Path(ref).is_absolute() else relative_to / ref
+        )
         looks_like_path = ref.endswith(".toml") or "/" in ref or "\\" in ref
         if candidate.is_file():
             data = read_toml(candidate)

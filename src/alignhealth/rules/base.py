@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from alignhealth import measures
 from alignhealth.findings import EntityRef, Finding, Severity, SourceLocation
 from alignhealth.model import Goal, Person, Project
 from alignhealth.settings import Settings
@@ -182,6 +184,52 @@ class RuleContext(Generic[OptionsT]):
 
     def active_goals(self) -> Iterable[Goal]:
         return (g for g in self.graph.goals.values() if g.active)
+
+    def progress(self, goal: Goal) -> float | None:
+        """The goal's progress (rules.md): one helper for every rule that needs it."""
+        return measures.goal_progress(goal)
+
+    def expected(self, start: dt.date | None, due: dt.date | None) -> float | None:
+        """Where the calendar says work should be, as of the run's date."""
+        return measures.expected_progress(start, due, self.settings.as_of)
+
+    def last_review(self, goal: Goal) -> dt.date | None:
+        """The goal's last review on or before the as-of date."""
+        return measures.last_review(self.graph, goal, self.settings.as_of)
+
+    def is_leader(self, person_id: str) -> bool:
+        """An active person at or above ``leader-max-rank`` (or, without a level, a manager)."""
+        return self.graph.is_leader(person_id, self.settings.leader_max_rank)
+
+    def owned_goals(self) -> dict[str, list[Goal]]:
+        """Active goals by owner: the person's id where the owner resolves, else the
+        owner's name as written. A goal counts for each of its owners."""
+        owned: dict[str, list[Goal]] = {}
+        for goal in self.active_goals():
+            for ref in dict.fromkeys(goal.owners):
+                match = self.graph.resolve(ref)
+                owned.setdefault(match.person_id or ref, []).append(goal)
+        return owned
+
+    def owner_label(self, owner: str) -> str:
+        """``Ann Archer (P-01)`` for a person, the name as written otherwise."""
+        person = self.graph.people.get(owner)
+        return f"{person.label} ({person.id})" if person else repr(owner)
+
+    def owner_finding(
+        self, owner: str, goals: Sequence[Goal], message: str, **kwargs: Any
+    ) -> Finding:
+        """A finding about an owner: at their People row where they have one, else at the
+        owner cell of the first goal that names them."""
+        person = self.graph.people.get(owner)
+        if person is not None:
+            return self.at(person, "id", message, **kwargs)
+        return self.finding(
+            EntityRef(kind="person", id=owner, label=owner),
+            message,
+            location=goals[0].origin.cell("owner"),
+            **kwargs,
+        )
 
 
 def entity_of(record: Goal | Person | Project) -> EntityRef:

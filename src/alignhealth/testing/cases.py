@@ -40,6 +40,7 @@ _CASE_KEYS = {
     "reviews",
     "levels",
     "expect-skipped",
+    "suppress",
 }
 
 
@@ -57,6 +58,7 @@ class RuleCase:
     levels: list[dict[str, Any]] | None = None
     options: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    suppress: list[dict[str, Any]] = field(default_factory=list)
     as_of: dt.date = DEFAULT_AS_OF
     expect_skipped: bool = False
     source: str = ""
@@ -78,6 +80,7 @@ class RuleCase:
             levels=self.levels,
             options=self.options,
             settings=settings,
+            suppress=self.suppress,
             as_of=self.as_of,
             **kwargs,
         )
@@ -112,6 +115,7 @@ def load_cases(path: Path) -> list[RuleCase]:
                     levels=raw.get("levels"),
                     options=raw.get("options", {}),
                     settings=raw.get("settings", {}),
+                    suppress=raw.get("suppress", []),
                     as_of=raw.get("as-of", DEFAULT_AS_OF),
                     expect_skipped=raw.get("expect-skipped", False),
                     source=str(file),

@@ -7,13 +7,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from alignhealth.engine import CheckRequest, make_host, prepare, run_one
+from alignhealth.engine import CheckRequest, make_host, prepare, run_rules
 from alignhealth.findings import Finding, RuleOutcome
 from alignhealth.graph import OrgGraph
 from alignhealth.loaders.raw import RawSheet, RawWorkbook, RowStream
 from alignhealth.loaders.result import LoadedWorkbook
 from alignhealth.loaders.workbook import load_raw
-from alignhealth.rules.base import RunState
+from alignhealth.ruleset import Suppression, SuppressionEntry
 
 Rows = Sequence[Mapping[str, Any]]
 DEFAULT_AS_OF = dt.date(2026, 11, 15)
@@ -125,6 +125,7 @@ def run_rule(
     levels: Rows | None = None,
     options: Mapping[str, Any] | None = None,
     settings: Mapping[str, Any] | None = None,
+    suppress: Sequence[Mapping[str, Any]] = (),
     as_of: dt.date = DEFAULT_AS_OF,
     plugins: Sequence[tuple[str, object]] = (),
     modules: Sequence[str] = (),
@@ -132,18 +133,32 @@ def run_rule(
 ) -> list[Finding]:
     """Run one rule (by code or name) with ``options`` over rows, as the engine would.
 
-    Third-party plugins are not autoloaded: name the ones the test needs in ``plugins``
-    (``(name, module_or_object)``) or ``modules``. A rule that is skipped returns no
-    findings; pass ``outcome`` to see why.
+    ``suppress`` takes ``[[suppress]]`` entries as dicts. A rule of the ``report`` phase
+    (AH9) runs after every check rule of the default selection, so it sees their findings
+    and suppressions. Third-party plugins are not autoloaded: name the ones the test needs
+    in ``plugins`` (``(name, module_or_object)``) or ``modules``. A rule that is skipped
+    returns no findings; pass ``outcome`` to see why. A rule that crashes raises.
     """
     host = make_host(autoload=False, modules=modules, plugins=plugins)
-    request = CheckRequest(select=[code], as_of=as_of, settings=dict(settings or {}))
+    request = CheckRequest(as_of=as_of, settings=dict(settings or {}))
     session = prepare(request, host)
     registered = session.registry.get(code)
     if registered is None:
         raise LookupError(f"no rule {code!r} is registered")
+    config = session.config
     if options:
-        session.config.options[registered.code] = registered.rule.Options.model_validate(options)
+        config.options[registered.code] = registered.rule.Options.model_validate(options)
+    config.ruleset.suppressions = [
+        Suppression(SuppressionEntry.model_validate(entry), "test.toml", index)
+        for index, entry in enumerate(suppress)
+    ]
+    if registered.rule.phase == "report":
+        config.selected = sorted(
+            {c for c in config.selected if session.registry.rules[c].rule.phase == "check"}
+            | {registered.code}
+        )
+    else:
+        config.selected = [registered.code]
     graph = OrgGraph(
         load_rows(
             goals,
@@ -151,18 +166,19 @@ def run_rule(
             projects=projects,
             reviews=reviews,
             levels=levels,
-            date_order=session.config.settings.date_order,
+            date_order=config.settings.date_order,
         ),
-        as_of=session.config.settings.as_of,
-        levels=session.config.settings.levels,
+        as_of=config.settings.as_of,
+        levels=config.settings.levels,
     )
-    outcome = outcome or RuleOutcome(code=registered.code, name=registered.rule.name, status="ok")
-    run = RunState()
-    findings = run_one(session, registered.code, graph, run, outcome)
-    if run.crashes:
-        crash = run.crashes[0]
-        raise RuntimeError(f"rule {crash.code} crashed: {crash.exception}: {crash.message}")
-    return findings
+    findings, outcomes, crashed = run_rules(session, graph)
+    mine = next(o for o in outcomes if o.code == registered.code)
+    if outcome is not None:
+        for name in RuleOutcome.model_fields:
+            setattr(outcome, name, getattr(mine, name))
+    if crashed:
+        raise RuntimeError(f"a rule crashed: {[o.reason for o in outcomes if o.status == 'error']}")
+    return [f for f in findings if f.code == registered.code]
 
 
 def flagged(findings: Iterable[Finding]) -> set[str]:

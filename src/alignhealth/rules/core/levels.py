@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from alignhealth.findings import Finding, Severity
+from alignhealth.findings import EntityRef, Finding, Severity, SourceLocation
 from alignhealth.hookspecs import hookimpl
 from alignhealth.model import Goal, Person
-from alignhealth.rules.base import Rule, RuleContext, RuleOptions, entity_of
+from alignhealth.rules.base import Rule, RuleContext, RuleOptions, SkipRule, entity_of, goal_ref
 
 
 class LevelInversionOptions(RuleOptions):
@@ -175,6 +175,199 @@ class UnknownLevel(Rule):
                 )
 
 
+class OwnerLevelMismatchOptions(RuleOptions):
+    max_gap: int = Field(0, ge=0, description="how many ranks owner and goal may differ")
+
+
+class OwnerLevelMismatch(Rule):
+    """What it checks:
+    An active goal whose primary owner (the first named) sits at a level whose rank differs
+    from the goal's by more than ``max-gap`` (default 0). Only where both ranks are known.
+
+    Why it matters:
+    A division goal owned by a team lead has no one with the authority to deliver it; a
+    team goal owned by a director is micromanagement, and leaves the team lead out.
+
+    How to fix:
+    Give the goal to a leader at its level, or correct the goal's level.
+
+    Example:
+    G-22 (Division) is owned by P-40 (Team): AH303 at G-22's owner cell.
+    """
+
+    code = "AH303"
+    name = "owner-level-mismatch"
+    summary = "A goal's owner sits at another level than the goal"
+    default_severity = Severity.LOW
+    groups = ("levels",)
+    Options = OwnerLevelMismatchOptions
+    requires = ("people", "levels")
+
+    def check(self, ctx: RuleContext[OwnerLevelMismatchOptions]) -> Iterator[Finding]:
+        graph = ctx.graph
+        for goal in ctx.active_goals():
+            rank = graph.levels.rank(goal.level)
+            if rank is None or not goal.owners:
+                continue
+            owner = graph.resolve(goal.owners[0]).person_id
+            owner_rank = graph.person_rank(owner) if owner else None
+            if owner is None or owner_rank is None:
+                continue
+            if abs(owner_rank - rank) > ctx.options.max_gap:
+                person = graph.people[owner]
+                yield ctx.at(
+                    goal,
+                    "owner",
+                    f"Goal {goal.id} {goal.title!r} ({goal.level}) is owned by {person.label} "
+                    f"({person.id}, {person.level})",
+                    related=[entity_of(person)],
+                    evidence={
+                        "level": goal.level,
+                        "rank": rank,
+                        "owner_level": person.level,
+                        "owner_rank": owner_rank,
+                        "max_gap": ctx.options.max_gap,
+                    },
+                    hint="Give the goal to a leader at its level, or correct its level",
+                )
+
+
+class ReportingLineMismatch(Rule):
+    """What it checks:
+    An active goal none of whose owners is an owner of one of its parents or reports
+    (through managers, at any distance) to one. A parent with no owner defers to its
+    nearest owned ancestors. Goals with no resolved owner or no owned ancestor are not
+    checked. Skipped without manager data; the manager chain stops at reporting cycles.
+
+    Why it matters:
+    Goals cascade through people: a goal whose owner is outside the reporting line of the
+    parent's owner is steered by someone with no say over it, and falls between two chains
+    of command.
+
+    How to fix:
+    Have the goal owned by someone in the parent owner's line, or re-parent it under a goal
+    of the owner's own line.
+
+    Example:
+    G-31 (owner P-12, Sales) supports G-07 (owner P-03, Operations): AH304 at G-31's owner
+    cell.
+    """
+
+    code = "AH304"
+    name = "reporting-line-mismatch"
+    summary = "A goal's owner is outside the reporting line of its parent's owner"
+    default_severity = Severity.MEDIUM
+    groups = ("levels",)
+    requires = ("people", "managers")
+
+    def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
+        graph = ctx.graph
+        owners = {g: graph.owner_ids(goal.owners) for g, goal in graph.goals.items()}
+        above: dict[str, frozenset[str]] = {}
+
+        def owned_above(goal_id: str) -> frozenset[str]:
+            """Owners of the goal, or of its nearest owned ancestors: a post-order walk up,
+            each goal computed once; a goal met again while in progress (a cycle) adds
+            nothing."""
+            stack: list[tuple[str, bool]] = [(goal_id, False)]
+            in_progress: set[str] = set()
+            while stack:
+                node, ready = stack.pop()
+                if ready:
+                    in_progress.discard(node)
+                    above[node] = frozenset().union(
+                        *(above.get(p, frozenset()) for p in graph.parents(node))
+                    )
+                    continue
+                if node in above or node in in_progress:
+                    continue
+                if owners[node]:
+                    above[node] = frozenset(owners[node])
+                    continue
+                in_progress.add(node)
+                stack.append((node, True))
+                stack.extend((p, False) for p in graph.parents(node) if p not in above)
+            return above[goal_id]
+
+        for goal in ctx.active_goals():
+            mine = owners[goal.id]
+            parents = graph.parents(goal.id)
+            if not mine or not parents:
+                continue
+            theirs: set[str] = set()
+            for parent in parents:
+                theirs |= owned_above(parent)
+            if not theirs:
+                continue
+            if any(o in theirs or any(graph.reports_to(o, b) for b in theirs) for o in mine):
+                continue
+            yield ctx.at(
+                goal,
+                "owner",
+                f"Goal {goal.id} {goal.title!r}: no owner ({', '.join(mine)}) owns a parent goal "
+                f"or reports to its owner ({', '.join(sorted(theirs))})",
+                related=[goal_ref(p) for p in parents],
+                evidence={"owners": mine, "parent_owners": sorted(theirs)},
+                hint="Have the goal owned within the parent owner's line, or re-parent it",
+            )
+
+
+class EmptyLevel(Rule):
+    """What it checks:
+    A level of an explicit list (the workbook's Levels sheet, or the ruleset's ``levels``)
+    at which no active goal sits. Skipped without an explicit list.
+
+    Why it matters:
+    A level with no goals is a layer of leaders the strategy does not reach: the cascade
+    jumps over them.
+
+    How to fix:
+    Give that level its goals, or remove the level from the list if the organisation no
+    longer has it.
+
+    Example:
+    The Levels sheet lists Department, but no active goal is at Department level: AH306 at
+    the Department row of the Levels sheet.
+    """
+
+    code = "AH306"
+    name = "empty-level"
+    summary = "A listed level has no active goal"
+    default_severity = Severity.LOW
+    groups = ("levels",)
+    subject = "workbook"
+
+    def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
+        graph = ctx.graph
+        used = {graph.levels.rank(g.level) for g in ctx.active_goals()}
+        if graph.level_defs:
+            entries: list[tuple[str, SourceLocation | None]] = [
+                (d.name, d.origin.cell("name")) for d in graph.level_defs
+            ]
+        elif graph.configured_levels:
+            entries = [(name, None) for name in graph.configured_levels]
+        else:
+            raise SkipRule("no explicit list of levels (no Levels sheet, no ruleset levels)")
+        ctx.checked = len(entries)
+        for name, location in entries:
+            if graph.levels.rank(name) in used:
+                continue
+            yield ctx.finding(
+                EntityRef(kind="level", id=name, label=name),
+                f"Level {name!r} has no active goal",
+                location=location,
+                evidence={"level": name, "rank": graph.levels.rank(name)},
+                hint=f"Give the {name} level its goals, or remove it from the list",
+            )
+
+
 @hookimpl
 def get_rules() -> list[type[Rule]]:
-    return [LevelInversion, LevelSkip, UnknownLevel]
+    return [
+        LevelInversion,
+        LevelSkip,
+        OwnerLevelMismatch,
+        ReportingLineMismatch,
+        UnknownLevel,
+        EmptyLevel,
+    ]

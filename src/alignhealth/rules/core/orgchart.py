@@ -94,6 +94,50 @@ class ReportingCycle(Rule):
             )
 
 
+class MultipleOrgRoots(Rule):
+    """What it checks:
+    More than one active person with no manager (a person named as their own manager has
+    none; one whose manager is unknown is AH801's). One finding, on the smallest id, the
+    others in ``related``. Skipped when no one names a manager.
+
+    Why it matters:
+    An organisation chart has one person at the top; several roots mean reporting lines
+    are missing, and the people under them are outside every chain the rules climb.
+
+    How to fix:
+    Fill in the missing managers.
+
+    Example:
+    P-01 (the CEO) and P-37 both have no manager: AH803 at P-01's id cell.
+    """
+
+    code = "AH803"
+    name = "multiple-org-roots"
+    summary = "More than one active person has no manager"
+    default_severity = Severity.LOW
+    groups = ("orgchart",)
+    requires = ("people", "managers")
+    subject = "people"
+
+    def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
+        graph = ctx.graph
+        roots = sorted(
+            p for p in graph.people if graph.is_active(p) and graph.manager_match(p) is None
+        )
+        if len(roots) < 2:
+            return
+        person = graph.people[roots[0]]
+        yield ctx.at(
+            person,
+            "id",
+            f"{len(roots)} active people have no manager: {', '.join(roots[:10])}"
+            + (" ..." if len(roots) > 10 else ""),
+            related=[EntityRef(kind="person", id=p) for p in roots[1:]],
+            evidence={"roots": roots},
+            hint="Fill in the missing managers",
+        )
+
+
 @hookimpl
 def get_rules() -> list[type[Rule]]:
-    return [UnknownManager, ReportingCycle]
+    return [UnknownManager, ReportingCycle, MultipleOrgRoots]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pydantic import Field
+
 from alignhealth.findings import EntityRef, Finding, Severity
 from alignhealth.hookspecs import hookimpl
-from alignhealth.rules.base import Rule, RuleContext, RuleOptions
+from alignhealth.rules.base import Rule, RuleContext, RuleOptions, SkipRule, entity_of
 
 
 class UnownedPriority(Rule):
@@ -200,6 +202,141 @@ class AmbiguousOwner(Rule):
                 )
 
 
+class OwnerOverloadedOptions(RuleOptions):
+    max_goals: int = Field(7, ge=1, description="the most active goals one person may own")
+
+
+class OwnerOverloaded(Rule):
+    """What it checks:
+    A person who owns more than ``max-goals`` (default 7) active goals, counting every goal
+    that names them among its owners. Owners resolve to people where a People sheet exists;
+    otherwise an owner is counted by their name as written.
+
+    Why it matters:
+    Accountability spread over many goals is accountability for none: a leader with a dozen
+    goals reviews none of them properly.
+
+    How to fix:
+    Hand some goals to the leaders beneath them, or retire the ones that matter least.
+
+    Example:
+    P-02 owns 11 active goals: AH206 at P-02's id cell on the People sheet.
+    """
+
+    code = "AH206"
+    name = "owner-overloaded"
+    summary = "A person owns more than max-goals active goals"
+    default_severity = Severity.MEDIUM
+    groups = ("ownership",)
+    Options = OwnerOverloadedOptions
+    subject = "people"
+
+    def check(self, ctx: RuleContext[OwnerOverloadedOptions]) -> Iterator[Finding]:
+        owned = ctx.owned_goals()
+        ctx.checked = len(owned)
+        for owner, goals in sorted(owned.items()):
+            if len(goals) > ctx.options.max_goals:
+                yield ctx.owner_finding(
+                    owner,
+                    goals,
+                    f"{ctx.owner_label(owner)} owns {len(goals)} active goals; at most "
+                    f"{ctx.options.max_goals}",
+                    related=[entity_of(g) for g in goals],
+                    evidence={"goals": len(goals), "max_goals": ctx.options.max_goals},
+                    hint="Hand some goals to the leaders beneath them, or retire some",
+                )
+
+
+class TooManyOwnersOptions(RuleOptions):
+    max_owners: int = Field(1, ge=1, description="how many owners a goal may name")
+
+
+class TooManyOwners(Rule):
+    """What it checks:
+    An active goal that names more than ``max-owners`` (default 1) owners. The first named
+    is taken as the primary owner by every other rule.
+
+    Why it matters:
+    Shared ownership is how goals end up owned by nobody: each owner assumes the other is
+    on it.
+
+    How to fix:
+    Keep one accountable owner; name the others as contributors elsewhere.
+
+    Example:
+    G-09's owner cell says "P-04; P-07": AH207 at G-09's owner cell.
+    """
+
+    code = "AH207"
+    name = "too-many-owners"
+    summary = "A goal names more than max-owners owners"
+    default_severity = Severity.LOW
+    groups = ("ownership",)
+    Options = TooManyOwnersOptions
+
+    def check(self, ctx: RuleContext[TooManyOwnersOptions]) -> Iterator[Finding]:
+        for goal in ctx.active_goals():
+            if len(goal.owners) > ctx.options.max_owners:
+                yield ctx.at(
+                    goal,
+                    "owner",
+                    f"Goal {goal.id} {goal.title!r} names {len(goal.owners)} owners "
+                    f"({'; '.join(goal.owners)}); {goal.owners[0]} is taken as primary",
+                    evidence={"owners": list(goal.owners), "max_owners": ctx.options.max_owners},
+                    hint="Keep one accountable owner",
+                )
+
+
+class DisengagedLeader(Rule):
+    """What it checks:
+    A leader (an active person whose level rank is at most ``leader-max-rank``; for a
+    person without a level, anyone who manages someone) who owns no active goal and no
+    active project. Skipped when leaders cannot be told: no People sheet, or no levels and
+    no managers.
+
+    Why it matters:
+    A leader with no goal of their own is outside the alignment: their people's goals ladder
+    up through nobody.
+
+    How to fix:
+    Give the leader the goal their part of the organisation is accountable for.
+
+    Example:
+    P-05, Director of Operations, owns nothing: AH208 at P-05's id cell.
+    """
+
+    code = "AH208"
+    name = "disengaged-leader"
+    summary = "A leader owns no active goal and no active project"
+    default_severity = Severity.MEDIUM
+    groups = ("ownership",)
+    requires = ("people",)
+    subject = "people"
+
+    def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
+        graph = ctx.graph
+        has_levels = any(p.level for p in graph.people.values())
+        if not has_levels and not graph.managers:
+            raise SkipRule("leaders cannot be told: people have no levels and no managers")
+        engaged: set[str] = set(ctx.owned_goals())
+        for project in graph.projects.values():
+            if project.active:
+                engaged.update(graph.owner_ids(project.owners))
+        leaders = [p for p in graph.people if ctx.is_leader(p)]
+        ctx.checked = len(leaders)
+        for person_id in leaders:
+            if person_id in engaged:
+                continue
+            person = graph.people[person_id]
+            yield ctx.at(
+                person,
+                "id",
+                f"{person.label} ({person.id}) is a leader but owns no active goal or project",
+                evidence={"level": person.level, "role": person.role},
+                hint="Give the leader the goal their part of the organisation answers for",
+            )
+
+
 def _priority_text(priority: object) -> str | None:
     if priority is None:
         return None
@@ -209,4 +346,13 @@ def _priority_text(priority: object) -> str | None:
 
 @hookimpl
 def get_rules() -> list[type[Rule]]:
-    return [UnownedPriority, UnownedGoal, UnknownOwner, InactiveOwner, AmbiguousOwner]
+    return [
+        UnownedPriority,
+        UnownedGoal,
+        UnknownOwner,
+        InactiveOwner,
+        AmbiguousOwner,
+        OwnerOverloaded,
+        TooManyOwners,
+        DisengagedLeader,
+    ]

@@ -1,0 +1,38 @@
+"""The measures rules share (rules.md, Terms): progress, expected pace, last review."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from alignhealth.graph import OrgGraph
+from alignhealth.model import Goal
+
+
+def goal_progress(goal: Goal) -> float | None:
+    """(actual - baseline) / (target - baseline), baseline 0 when blank; it also serves
+    lower-is-better measures. None without a target and an actual, or when the target
+    equals the baseline."""
+    if goal.target is None or goal.actual is None:
+        return None
+    baseline = goal.baseline or 0.0
+    if goal.target == baseline:
+        return None
+    return (goal.actual - baseline) / (goal.target - baseline)
+
+
+def expected_progress(start: dt.date | None, due: dt.date | None, as_of: dt.date) -> float | None:
+    """How far along the calendar says a goal should be: (as-of - start) / (due - start),
+    clamped to 0..1; None without both dates or when due is not after start."""
+    if start is None or due is None or due <= start:
+        return None
+    share = (as_of - start).days / (due - start).days
+    return min(1.0, max(0.0, share))
+
+
+def last_review(graph: OrgGraph, goal: Goal, as_of: dt.date) -> dt.date | None:
+    """The later of the goal's last-reviewed cell and its latest Reviews row, ignoring
+    dates after the as-of date."""
+    dates = [goal.last_reviewed] if goal.last_reviewed else []
+    dates += [r.date for r in graph.reviews_of(goal.id) if r.date is not None]
+    dates = [d for d in dates if d <= as_of]
+    return max(dates) if dates else None
