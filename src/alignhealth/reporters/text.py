@@ -11,6 +11,7 @@ from alignhealth.reporters.base import Reporter
 from alignhealth.reporters.safe import terminal_safe
 from alignhealth.runresult import RunResult
 
+OWNERS_SHOWN = 10
 _COLOURS = {
     Severity.CRITICAL: "magenta",
     Severity.HIGH: "red",
@@ -51,6 +52,7 @@ class TextReporter(Reporter):
                 )
             )
             lines.extend(self._finding(f) for f in group)
+        lines.extend(self._health(result))
         skipped = [o for o in result.outcomes if o.status == "skipped"]
         if skipped:
             lines.append("")
@@ -71,6 +73,39 @@ class TextReporter(Reporter):
         if finding.hint:
             head += "\n      " + self.style("hint: ", dim=True) + terminal_safe(finding.hint)
         return head
+
+    def _health(self, result: RunResult) -> list[str]:
+        summary = result.summary
+        if summary.health_score is None:
+            return []
+        lines = ["", self.style("Health", bold=True)]
+        if summary.drags:
+            drags = ", ".join(f"{d.group} ({d.goals} goals)" for d in summary.drags)
+            lines.append(f"  dragged down most by: {drags}")
+        if summary.by_level:
+            width = max(len(terminal_safe(e.level)) for e in summary.by_level)
+            lines.append("  by level:")
+            for entry in summary.by_level:
+                lines.append(
+                    f"    {terminal_safe(entry.level).ljust(width)}  {entry.score:>3}  "
+                    f"{(entry.band or '').ljust(9)}  {entry.checked} goals"
+                )
+        owners = [e for e in summary.by_owner if e.score is not None and e.score < 100]
+        if owners:
+            lines.append(
+                f"  owners below 100 (worst first, {len(owners)} of {len(summary.by_owner)}):"
+            )
+            for entry in owners[:OWNERS_SHOWN]:
+                name = terminal_safe(f"{entry.name} ({entry.id})" if entry.name else entry.id)
+                drags = ", ".join(d.group for d in entry.drags)
+                lines.append(
+                    f"    {name[:40].ljust(40)}  {entry.score:>3}  {(entry.band or '').ljust(9)}"
+                    f"  {entry.checked} goals, {entry.findings} findings"
+                    + (f"; {drags}" if drags else "")
+                )
+            if len(owners) > OWNERS_SHOWN:
+                lines.append(f"    ... and {len(owners) - OWNERS_SHOWN} more (see --format json)")
+        return lines
 
     def _summary(self, result: RunResult, active: Sequence[Finding]) -> str:
         summary = result.summary
