@@ -44,7 +44,10 @@ def test_strict_tightens_thresholds() -> None:
 def test_goal_tree_enforces_its_shape() -> None:
     config = session("goal-tree").config
     assert config.options["AH104"].max_roots == 1
-    assert (config.options["AH107"].top_min_children, config.options["AH107"].top_max_children) == (3, 5)
+    assert (config.options["AH107"].top_min_children, config.options["AH107"].top_max_children) == (
+        3,
+        5,
+    )
     assert config.options["AH109"].allowed == {"goal": [], "csf": ["goal"], "nc": ["csf", "nc"]}
 
 

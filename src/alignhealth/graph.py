@@ -137,6 +137,7 @@ class OrgGraph:
         level_texts = [g.level for g in self.goals.values() if g.level]
         level_texts += [p.level for p in self.people.values() if p.level]
         self.levels = LevelScale.build(level_texts, self.level_defs, self.configured_levels)
+        self._resolved: dict[str, PersonMatch] = {}
         self._person_by_email: dict[str, str] = {}
         self._people_by_name: dict[str, list[str]] = {}
         for person in self.people.values():
@@ -229,6 +230,13 @@ class OrgGraph:
 
     def resolve(self, ref: str) -> PersonMatch:
         """A person by id, then e-mail (any case), then name (case, spacing, accents folded)."""
+        try:
+            return self._resolved[ref]
+        except KeyError:
+            match = self._resolved[ref] = self._resolve(ref)
+            return match
+
+    def _resolve(self, ref: str) -> PersonMatch:
         if ref in self.people:
             return PersonMatch(ref, "resolved", ref)
         by_email = self._person_by_email.get(ref.casefold())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from alignhealth.loaders.values import fold
 from alignhealth.model import LevelDef
@@ -50,6 +50,8 @@ class LevelScale:
     explicit: dict[str, int]
     explicit_source: str | None
     number_base: int | None
+    # Rules ask for the rank of the same few level names hundreds of thousands of times.
+    _cache: dict[str, int | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(
@@ -81,6 +83,13 @@ class LevelScale:
         """The rank of ``text``; None when it is blank or unknown."""
         if text is None:
             return None
+        try:
+            return self._cache[text]
+        except KeyError:
+            rank = self._cache[text] = self._rank(text)
+            return rank
+
+    def _rank(self, text: str) -> int | None:
         key = fold(text)
         if key in self.explicit:
             return self.explicit[key]

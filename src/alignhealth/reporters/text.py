@@ -95,12 +95,12 @@ class TextReporter(Reporter):
             lines.append(
                 f"  owners below 100 (worst first, {len(owners)} of {len(summary.by_owner)}):"
             )
-            for entry in owners[:OWNERS_SHOWN]:
-                name = terminal_safe(f"{entry.name} ({entry.id})" if entry.name else entry.id)
-                drags = ", ".join(d.group for d in entry.drags)
+            for owner in owners[:OWNERS_SHOWN]:
+                name = terminal_safe(f"{owner.name} ({owner.id})" if owner.name else owner.id)
+                drags = ", ".join(d.group for d in owner.drags)
                 lines.append(
-                    f"    {name[:40].ljust(40)}  {entry.score:>3}  {(entry.band or '').ljust(9)}"
-                    f"  {entry.checked} goals, {entry.findings} findings"
+                    f"    {name[:40].ljust(40)}  {owner.score:>3}  {(owner.band or '').ljust(9)}"
+                    f"  {owner.checked} goals, {owner.findings} findings"
                     + (f"; {drags}" if drags else "")
                 )
             if len(owners) > OWNERS_SHOWN:

@@ -1,0 +1,147 @@
+"""Time ``alignhealth check`` phase by phase on generated workbooks of growing size.
+
+    python benchmarks/run.py                 # 1k and 10k goals
+    python benchmarks/run.py --sizes 1000 10000 100000
+
+Each size runs in a fresh child process (so peak memory is its own): read the workbook
+into records, build the graph, run every default rule, render the JSON report. It prints
+the seconds and peak memory of each phase, the ratio of each size's time to the previous
+size's (linear is 10x for 10x the goals), the slowest rules and their own ratios, the
+time of a bare openpyxl read of the same file for reference, and checks that every
+planted problem was found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import itertools
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / ".data"
+AS_OF = dt.date(2026, 11, 15)
+
+
+def measure(path: Path) -> dict[str, object]:
+    """Run in the child: the phases of one check, timed."""
+    import openpyxl
+
+    from alignhealth.engine import CheckRequest, build_graph, make_host, prepare, run_rules
+    from alignhealth.health import summarize
+    from alignhealth.loaders.workbook import load_workbook
+    from alignhealth.reporters.json import JsonReporter
+    from alignhealth.runresult import RulesetInfo, RunResult, SourceInfo, ToolInfo
+
+    times: dict[str, float] = {}
+    started = time.perf_counter()
+    book = openpyxl.load_workbook(path, read_only=True)
+    rows = sum(1 for ws in book.worksheets for _ in ws.iter_rows(values_only=True))
+    book.close()
+    times["openpyxl read (reference)"] = time.perf_counter() - started
+
+    session = prepare(CheckRequest(as_of=AS_OF), make_host(autoload=False))
+    clock = time.perf_counter()
+    loaded = load_workbook(path)
+    times["read"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    graph = build_graph(session, loaded)
+    times["graph"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    findings, outcomes, _ = run_rules(session, graph)
+    times["rules"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    groups = {c: r.rule.groups for c, r in session.registry.rules.items()}
+    result = RunResult(
+        tool=ToolInfo(version="bench"),
+        as_of=AS_OF,
+        source=SourceInfo(path=str(path)),
+        ruleset=RulesetInfo(name="default", selected=session.config.selected),
+        findings=findings,
+        outcomes=outcomes,
+        summary=summarize(graph, findings, groups, incomplete=False),
+    )
+    JsonReporter().render(result)
+    times["report"] = time.perf_counter() - clock
+    times["check (read to report)"] = sum(times[k] for k in ("read", "graph", "rules", "report"))
+    return {
+        "rows": rows,
+        "times": times,
+        "rules": {o.code: o.duration_ms / 1000 for o in outcomes},
+        "found": dict(collections.Counter(f.code for f in findings)),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def ensure_workbook(goals: int) -> tuple[Path, dict[str, int]]:
+    sys.path.insert(0, str(HERE))
+    from generate import generate
+
+    path = DATA / f"goals-{goals}.xlsx"
+    counts_file = path.with_suffix(".json")
+    if not path.exists() or not counts_file.exists():
+        counts = generate(goals, path)
+        counts_file.write_text(json.dumps(counts))
+    return path, json.loads(counts_file.read_text())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="alignhealth phase benchmark")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(measure(args.child)))
+        return 0
+
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}"
+    )
+    results = []
+    for size in args.sizes:
+        path, planted = ensure_workbook(size)
+        child = subprocess.run(
+            [sys.executable, __file__, "--child", str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result = json.loads(child.stdout)
+        results.append((size, result))
+        missing = {c: n for c, n in planted.items() if result["found"].get(c) != n}
+        print(
+            f"\n{size:,} goals ({path.stat().st_size / 1e6:.1f} MB, {result['rows']:,} rows), "
+            f"peak {result['peak_mb']:.0f} MB; planted problems "
+            + (
+                "all found exactly"
+                if not missing
+                else f"MISMATCHED: {missing} (found {result['found']})"
+            )
+        )
+        for phase, seconds in result["times"].items():
+            print(f"  {phase:<28} {seconds:8.3f} s")
+    for (small, a), (big, b) in itertools.pairwise(results):
+        factor = big / small
+        print(f"\n{small:,} -> {big:,} goals ({factor:.0f}x):")
+        for phase in ("read", "graph", "rules", "report", "check (read to report)"):
+            ratio = b["times"][phase] / max(a["times"][phase], 1e-9)
+            print(f"  {phase:<28} {ratio:6.1f}x")
+        slow = sorted(b["rules"], key=lambda c: -b["rules"][c])[:8]
+        print("  slowest rules at the larger size (seconds, ratio):")
+        for code in slow:
+            ratio = b["rules"][code] / max(a["rules"][code], 1e-6)
+            print(f"    {code}  {b['rules'][code]:7.3f} s  {ratio:6.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
