@@ -234,3 +234,25 @@ def test_console_script_and_module_run(orphaned: Path) -> None:
     )
     assert result.returncode == 1, result.stderr
     assert json.loads(result.stdout)["exit_code"] == 1
+
+
+CATALOGUE = (
+    [f"AH00{n}" for n in range(1, 4)]
+    + [f"AH10{n}" for n in range(1, 10)]
+    + [f"AH20{n}" for n in range(1, 9)]
+    + [f"AH30{n}" for n in range(1, 7)]
+    + [f"AH40{n}" for n in range(1, 6)]
+    + [f"AH50{n}" for n in range(1, 5)]
+    + [f"AH60{n}" for n in range(1, 6)]
+    + [f"AH70{n}" for n in range(1, 7)]
+    + [f"AH80{n}" for n in range(1, 4)]
+    + [f"AH90{n}" for n in range(1, 4)]
+)
+
+
+def test_rules_lists_the_whole_catalogue_and_rule_documents_each() -> None:
+    rules = json.loads(cli("rules", "--format", "json").stdout)
+    assert [r["code"] for r in rules] == CATALOGUE
+    for code in CATALOGUE:
+        result = cli("rule", code)
+        assert result.exit_code == 0 and f"## {code} " in result.stdout
