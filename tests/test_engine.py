@@ -188,3 +188,26 @@ def test_health_score_per_owner_and_level(workbook: Book) -> None:
     assert owners == {"P1": (100, 1), "P2": (100, 1), "P3": (50, 2)}
     levels = {entry.level: entry.score for entry in summary.by_level}
     assert levels == {"Company": 100, "Division": 100, "Team": 0}
+
+
+def test_prepare_graph_runs_before_the_rules(workbook: Book) -> None:
+    path = workbook(
+        [
+            {"ID": "G1", "Title": "Top", "Level": "Company", "Owner": "P"},
+            {"ID": "G2", "Title": "No level", "Parent": "G1", "Owner": "P"},
+        ]
+    )
+    assert not [f for f in run(path).findings if f.code == "AH302"]
+    enriched = run(path, ("enricher", pf.Enricher()))
+    assert [f.entity.id for f in enriched.findings if f.code == "AH302"] == ["G2"]
+
+
+def test_run_finished_sees_the_result_and_its_failure_is_reported(broken_tree: Path) -> None:
+    recorder = pf.Recorder()
+    result = run(broken_tree, ("recorder", recorder))
+    assert recorder.results == [result]
+    failing = pf.Recorder(fail=True)
+    result = run(broken_tree, ("failing", failing))
+    assert failing.results and any("notification server" in e.message for e in result.errors)
+    assert result.exit_code == 2
+    assert any(f.code == "AH101" for f in result.findings)

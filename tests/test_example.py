@@ -37,6 +37,7 @@ def report() -> dict[str, object]:
             str(EXAMPLES / "acme.toml"),
             "--format",
             "json",
+            "--no-plugins",
         ],
     )
     assert result.exit_code == 1, result.output

@@ -103,3 +103,44 @@ def test_builtins_register_through_the_same_hooks() -> None:
     host = PluginHost(autoload=False)
     hooks = {hook for info in host.infos if info.builtin for hook in info.hooks}
     assert {"get_rules", "get_reporters", "get_rulesets", "load_source"} <= hooks
+
+
+def test_plugins_command_lists_plugins_and_their_errors(site: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from alignhealth.cli import main
+
+    install_fake_distribution(site, "xt-good", {"xt_good": GOOD}, {"good": "xt_good"})
+    install_fake_distribution(
+        site, "xt-broken", {"xt_broken": "raise RuntimeError('boom')\n"}, {"broken": "xt_broken"}
+    )
+    result = CliRunner().invoke(main, ["plugins", "--format", "json"])
+    assert result.exit_code == 2
+    entries = {e["name"]: e for e in json.loads(result.stdout)}
+    assert entries["alignhealth"]["builtin"] and len(entries["alignhealth"]["rules"]) == 52
+    assert entries["xt-good"]["rules"] == ["XT001"] and entries["xt-good"]["prefixes"] == ["XT"]
+    assert "RuntimeError: boom" in entries["xt-broken"]["error"]
+    text = CliRunner().invoke(main, ["plugins"]).stdout
+    assert "xt-broken" in text and "error: failed to import" in text
+
+
+def test_a_broken_plugin_fails_the_check_but_the_rest_runs(site: Path, tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from alignhealth.cli import main
+    from alignhealth.testing import write_workbook
+
+    install_fake_distribution(site, "xt-good", {"xt_good": GOOD}, {"good": "xt_good"})
+    install_fake_distribution(
+        site, "xt-broken", {"xt_broken": "import nope\n"}, {"broken": "xt_broken"}
+    )
+    book = write_workbook(tmp_path / "b.xlsx", [{"ID": "G1", "Title": "Top"}])
+    result = CliRunner().invoke(main, ["check", str(book), "--format", "json"])
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 2 and doc["exit_code"] == 2
+    assert "xt-broken" in doc["errors"][0]["message"]
+    assert ("XT001", "xt-good") in {(f["code"], f["plugin"]) for f in doc["findings"]}

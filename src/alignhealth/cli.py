@@ -27,6 +27,7 @@ from alignhealth.engine import (
 )
 from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
 from alignhealth.findings import Severity
+from alignhealth.inventory import plugin_inventory
 from alignhealth.plugins import PluginHost
 from alignhealth.reporters.base import Reporter
 from alignhealth.rules.registry import RuleRegistry
@@ -386,6 +387,41 @@ def option_rows(options: type[Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+@main.command(name="plugins")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@plugin_options
+def plugins_command(fmt: str, plugin_modules: tuple[str, ...], no_plugins: bool) -> None:
+    """List every plugin: its distribution, hooks, rules, presets, reporters and errors.
+
+    Exits 2 when a plugin failed to load or broke the contract.
+    """
+    host = _host(no_plugins, plugin_modules)
+    registry = RuleRegistry.from_host(host)
+    entries = plugin_inventory(host, registry)
+    if fmt == "json":
+        click.echo(json.dumps(entries, indent=2))
+    else:
+        for entry in entries:
+            version = f" {entry['version']}" if entry["version"] else ""
+            label = " (built-in)" if entry["builtin"] else ""
+            click.echo(click.style(f"{entry['name']}{version}{label}", bold=True))
+            if entry["distribution"] and entry["distribution"] != entry["name"]:
+                click.echo(f"  distribution: {entry['distribution']}")
+            click.echo(f"  module: {entry['module']}")
+            click.echo(f"  hooks: {', '.join(entry['hooks']) or '-'}")
+            if entry["rules"]:
+                click.echo(f"  rules: {len(entry['rules'])} ({', '.join(entry['prefixes'])})")
+            for key in ("presets", "reporters"):
+                if entry[key]:
+                    click.echo(f"  {key}: {', '.join(entry[key])}")
+            if entry["error"]:
+                click.echo(click.style(f"  error: {entry['error']}", fg="red"))
+    if any(entry["error"] for entry in entries):
+        sys.exit(EXIT_INPUT)
 
 
 @main.command(name="rule")

@@ -136,7 +136,12 @@ class OrgGraph:
 
         level_texts = [g.level for g in self.goals.values() if g.level]
         level_texts += [p.level for p in self.people.values() if p.level]
-        self.levels = LevelScale.build(level_texts, self.level_defs, self.configured_levels)
+        self.levels = LevelScale.build(
+            level_texts,
+            self.level_defs,
+            self.configured_levels or loaded.level_order,
+            "ruleset" if self.configured_levels else "the source format",
+        )
         self._resolved: dict[str, PersonMatch] = {}
         self._person_by_email: dict[str, str] = {}
         self._people_by_name: dict[str, list[str]] = {}

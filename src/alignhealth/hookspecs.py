@@ -72,4 +72,4 @@ def modify_findings(findings: list[Finding], config: RunConfig) -> list[Finding]
 @hookspec
 def run_finished(result: RunResult, config: RunConfig) -> None:
     """Called once the run is complete, for side effects. An exception here is reported
-    and does not change the result."""
+    in the result's errors (exit code 2); the result itself is kept."""

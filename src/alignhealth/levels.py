@@ -59,6 +59,7 @@ class LevelScale:
         texts: Iterable[str],
         level_defs: Sequence[LevelDef] | None = None,
         configured: Sequence[str] | None = None,
+        configured_source: str = "ruleset",
     ) -> LevelScale:
         explicit: dict[str, int] = {}
         source = None
@@ -73,7 +74,7 @@ class LevelScale:
         elif configured:
             for position, name in enumerate(configured):
                 explicit.setdefault(fold(name), position)
-            source = "ruleset"
+            source = configured_source
         numbers = [
             n for t in texts if fold(t) not in explicit and (n := level_number(t)) is not None
         ]

@@ -47,6 +47,9 @@ class LoadedWorkbook:
     columns: dict[SheetKind, frozenset[str]] = dataclasses.field(default_factory=dict)
     problems: list[LoadProblem] = dataclasses.field(default_factory=list)
     notices: list[Notice] = dataclasses.field(default_factory=list)
+    #: The order of levels, top first, where the source format defines it (a loader for a
+    #: tool's export); a Levels sheet or the ruleset's ``levels`` take precedence.
+    level_order: list[str] | None = None
 
     def has_field(self, kind: SheetKind, name: str) -> bool:
         """Whether the workbook has a column for ``name`` on its ``kind`` sheet."""

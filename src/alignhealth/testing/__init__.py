@@ -7,9 +7,12 @@ on the entity ids it flags, and load data-driven cases from TOML files::
 
     findings = run_rule("AH201", goals=[{"ID": "G1", "Title": "Grow", "Priority": 1}])
     assert flagged(findings) == {"G1"}
+
+and check that a plugin keeps the contract: ``assert_plugin_contract(my_plugin_module)``.
 """
 
 from alignhealth.testing.cases import RuleCase, load_cases
+from alignhealth.testing.contract import assert_plugin_contract, plugin_problems
 from alignhealth.testing.harness import (
     build_graph,
     flagged,
@@ -20,10 +23,12 @@ from alignhealth.testing.harness import (
 
 __all__ = [
     "RuleCase",
+    "assert_plugin_contract",
     "build_graph",
     "flagged",
     "load_cases",
     "load_rows",
+    "plugin_problems",
     "run_rule",
     "write_workbook",
 ]
