@@ -22,16 +22,20 @@ from alignhealth.engine import (
     CheckRequest,
     Session,
     check_workbook,
+    load,
     make_host,
     prepare,
 )
 from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
 from alignhealth.findings import Severity
+from alignhealth.graph import OrgGraph
+from alignhealth.inspection import describe, mapping_toml
 from alignhealth.inventory import plugin_inventory
 from alignhealth.plugins import PluginHost
 from alignhealth.reporters.base import Reporter
 from alignhealth.rules.registry import RuleRegistry
 from alignhealth.runresult import RunResult
+from alignhealth.template import write_template
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -387,6 +391,80 @@ def option_rows(options: type[Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+@main.command(name="template")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--example",
+    is_flag=True,
+    help="Fill it with the example company instead of one example row per sheet.",
+)
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def template_command(path: Path, example: bool, force: bool) -> None:
+    """Write a blank workbook in the canonical layout to PATH (.xlsx), to hand a client.
+
+    Every sheet with its headers and a row of example data, dropdowns for level, status,
+    priority and type, date columns as dates, and an Instructions sheet explaining each
+    column and the rules that use it.
+    """
+    if path.suffix.lower() != ".xlsx":
+        _fail(f"{path}: the template is an Excel workbook; give a path ending in .xlsx")
+    if path.exists() and not force:
+        _fail(f"{path} exists; choose another name or pass --force to overwrite it")
+    try:
+        write_template(path, example=example)
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror}")
+    click.echo(f"wrote {path}; fill it in, then: alignhealth check {path}")
+
+
+@main.command(name="inspect")
+@click.argument("workbook", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--ruleset",
+    "-r",
+    metavar="FILE|NAME",
+    help="A ruleset whose [input] mapping and settings apply.",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A TOML file of [input.<sheet>] tables.",
+)
+@click.option(
+    "--emit-mapping",
+    is_flag=True,
+    help="Print only the TOML of the mapping that was understood, to edit and pass to --mapping.",
+)
+@plugin_options
+def inspect_command(
+    workbook: Path,
+    ruleset: str | None,
+    mapping: Path | None,
+    emit_mapping: bool,
+    plugin_modules: tuple[str, ...],
+    no_plugins: bool,
+) -> None:
+    """Show how WORKBOOK is understood, before any rule runs.
+
+    Each sheet and what it was taken for, the header row, every column and the field it
+    maps to (and how), columns left unread, counts, levels, and the values that could not
+    be read. Exits 2 when the workbook cannot be used, with what to do.
+    """
+    try:
+        host = _host(no_plugins, plugin_modules)
+        session = prepare(CheckRequest(ruleset=ruleset, mapping=mapping), host)
+        loaded = load(session, workbook)
+    except AlignhealthError as exc:
+        _fail(exc.message)
+    if emit_mapping:
+        click.echo(mapping_toml(loaded), nl=False)
+        return
+    graph = OrgGraph(
+        loaded, as_of=session.config.settings.as_of, levels=session.config.settings.levels
+    )
+    click.echo(describe(loaded, graph), nl=False)
 
 
 @main.command(name="plugins")

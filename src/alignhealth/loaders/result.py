@@ -28,6 +28,27 @@ class LoadProblem:
 
 
 @dataclass(slots=True)
+class ColumnUse:
+    """A header cell and what it was read as: a field (by mapping or synonym), or nothing."""
+
+    letter: str
+    header: str
+    field: str | None
+    how: Literal["mapping", "synonym"] | None
+
+
+@dataclass(slots=True)
+class SheetLayout:
+    """How one sheet was understood: its header row, its columns, the rows it gave."""
+
+    sheet: str
+    header_row: int
+    columns: list[ColumnUse]
+    rows: int
+    blank_rows: int = 0
+
+
+@dataclass(slots=True)
 class LoadedWorkbook:
     """Everything read from one workbook.
 
@@ -50,6 +71,10 @@ class LoadedWorkbook:
     #: The order of levels, top first, where the source format defines it (a loader for a
     #: tool's export); a Levels sheet or the ruleset's ``levels`` take precedence.
     level_order: list[str] | None = None
+    #: How each sheet read was understood, for ``alignhealth inspect``.
+    layout: dict[SheetKind, SheetLayout] = dataclasses.field(default_factory=dict)
+    #: Sheets that were not read: (name, hidden).
+    unread_sheets: list[tuple[str, bool]] = dataclasses.field(default_factory=list)
 
     def has_field(self, kind: SheetKind, name: str) -> bool:
         """Whether the workbook has a column for ``name`` on its ``kind`` sheet."""

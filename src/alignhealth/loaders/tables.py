@@ -15,7 +15,7 @@ from alignhealth.findings import EntityRef, Notice, SourceLocation, quote_sheet
 from alignhealth.loaders import values as v
 from alignhealth.loaders.mapping import SheetMapping
 from alignhealth.loaders.raw import CellError, RawSheet
-from alignhealth.loaders.result import LoadProblem
+from alignhealth.loaders.result import ColumnUse, LoadProblem, SheetLayout
 from alignhealth.loaders.schema import SheetKind, SheetSpec, ValueType, fold_header
 from alignhealth.model import Goal, LevelDef, Origin, Person, Project, Review
 
@@ -63,6 +63,8 @@ class ColumnMap:
     headers: dict[int, str]
     synonyms_used: dict[str, str]
     unmapped: list[int]
+    #: Field names the mapping placed (the rest were found by synonym).
+    from_mapping: frozenset[str] = frozenset()
 
     def letters(self) -> dict[str, str]:
         return {name: get_column_letter(col + 1) for name, col in self.fields.items()}
@@ -76,6 +78,27 @@ class SheetRead:
     records: list[Any]
     columns: ColumnMap
     blank_rows: int = 0
+
+    def layout(self) -> SheetLayout:
+        cols = self.columns
+        field_of = {col: name for name, col in cols.fields.items()}
+        return SheetLayout(
+            sheet=self.sheet,
+            header_row=cols.header_row,
+            columns=[
+                ColumnUse(
+                    letter=get_column_letter(col + 1),
+                    header=cols.headers[col],
+                    field=field_of.get(col),
+                    how=None
+                    if col not in field_of
+                    else ("mapping" if field_of[col] in cols.from_mapping else "synonym"),
+                )
+                for col in sorted(cols.headers)
+            ],
+            rows=len(self.records),
+            blank_rows=self.blank_rows,
+        )
 
 
 def _header_texts(values: Sequence[object]) -> dict[int, str]:
@@ -164,7 +187,8 @@ def map_columns(
                 location=f"{workbook}: {cell(first)}",
             )
     unmapped = sorted(c for c in headers if c not in taken)
-    return ColumnMap(header_row, fields, raw_headers, used, unmapped)
+    from_mapping = frozenset(mapping.columns) if mapping else frozenset()
+    return ColumnMap(header_row, fields, raw_headers, used, unmapped, from_mapping)
 
 
 def read_sheet(

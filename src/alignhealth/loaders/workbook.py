@@ -220,4 +220,6 @@ def load_raw(
         columns={kind: frozenset(read.columns.fields) for kind, read in reads.items()},
         problems=ctx.problems,
         notices=ctx.notices,
+        layout={kind: read.layout() for kind, read in reads.items()},
+        unread_sheets=[(s.name, s.hidden) for s in raw.sheets if s not in sheets.values()],
     )
