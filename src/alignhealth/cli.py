@@ -6,7 +6,8 @@ import datetime as dt
 import json
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -25,6 +26,7 @@ from alignhealth.engine import (
     load,
     make_host,
     prepare,
+    presets,
 )
 from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
 from alignhealth.findings import Severity
@@ -32,9 +34,12 @@ from alignhealth.graph import OrgGraph
 from alignhealth.inspection import describe, mapping_toml
 from alignhealth.inventory import plugin_inventory
 from alignhealth.plugins import PluginHost
+from alignhealth.progress import Progress, RichProgress
 from alignhealth.reporters.base import Reporter
+from alignhealth.reporters.safe import terminal_safe
 from alignhealth.rules.registry import RuleRegistry
 from alignhealth.runresult import RunResult
+from alignhealth.starter import starter_ruleset
 from alignhealth.template import write_template
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,6 +80,82 @@ def plugin_options(func: F) -> F:
         "the built-ins always load.",
     )(func)
     return func
+
+
+def output_options(func: F) -> F:
+    """``--quiet`` and ``--verbose``."""
+    func = click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        help="Also say which ruleset files and plugins were used, what the "
+        "loader noticed, and how long each rule took (on standard error).",
+    )(func)
+    func = click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        help="Only the findings: no progress, notes or summaries on standard "
+        "error, and no health section in the text report.",
+    )(func)
+    return func
+
+
+CONFIG_NAME = "alignhealth.toml"
+
+
+class Ui:
+    """What the CLI tells a person on standard error: notes, progress, verbose detail."""
+
+    def __init__(self, *, quiet: bool = False, verbose: bool = False) -> None:
+        self.quiet = quiet
+        self.verbose = verbose and not quiet
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(click.style("note: ", fg="cyan") + message, err=True)
+
+    def detail(self, message: str) -> None:
+        if self.verbose:
+            click.echo(message, err=True)
+
+    def discover_ruleset(self, folder: Path) -> str | None:
+        """An alignhealth.toml beside the workbook, or in the current folder."""
+        for candidate in (folder / CONFIG_NAME, Path.cwd() / CONFIG_NAME):
+            if candidate.is_file():
+                self.note(f"using ruleset {candidate} (pass --ruleset to choose another)")
+                return str(candidate)
+        return None
+
+    @contextmanager
+    def progress(self) -> Iterator[Progress | None]:
+        """A progress display on a terminal; nothing when piped, quiet or verbose."""
+        if self.quiet or self.verbose or not sys.stderr.isatty():
+            yield None
+            return
+        display = RichProgress()
+        with display.shown():
+            yield display
+
+    def describe_session(self, session: Session) -> None:
+        if not self.verbose:
+            return
+        config = session.config
+        self.detail(f"ruleset {config.ruleset.name}: {' -> '.join(config.ruleset.sources)}")
+        self.detail(f"as of {config.settings.as_of}; {len(config.selected)} rules selected")
+        for info in session.host.infos:
+            if not info.builtin:
+                state = f"error: {info.error}" if info.error else "loaded"
+                self.detail(f"plugin {info.name} {info.version or ''} ({info.module}): {state}")
+
+    def describe_result(self, result: RunResult) -> None:
+        if not self.verbose:
+            return
+        for notice in result.notices:
+            self.detail(f"notice {notice.code}: {terminal_safe(notice.message)}")
+        slow = sorted(result.outcomes, key=lambda o: -o.duration_ms)[:5]
+        timing = ", ".join(f"{o.code} {o.duration_ms:.0f} ms" for o in slow)
+        self.detail(f"slowest rules: {timing}")
 
 
 def _host(no_plugins: bool, modules: Sequence[str]) -> PluginHost:
@@ -206,6 +287,7 @@ def main() -> None:
     "--output", "-o", metavar="FILE", help="The file for a single format given without a PATH."
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@output_options
 @plugin_options
 def check(
     workbooks: tuple[Path, ...],
@@ -220,16 +302,22 @@ def check(
     formats: tuple[str, ...],
     output: str | None,
     debug: bool,
+    quiet: bool,
+    verbose: bool,
     plugin_modules: tuple[str, ...],
     no_plugins: bool,
 ) -> None:
     """Check WORKBOOK(S) (.xlsx or a goals .csv) and report what is out of alignment.
 
+    Without --ruleset, an alignhealth.toml beside the first workbook (or in the current
+    folder) is used, and named on standard error.
+
     Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad
     arguments, ruleset, input, or a plugin that failed to load; 3 a rule crashed.
     """
+    ui = Ui(quiet=quiet, verbose=verbose)
     request = CheckRequest(
-        ruleset=ruleset,
+        ruleset=ruleset or ui.discover_ruleset(workbooks[0].parent),
         select=_split(select) if select else None,
         extend_select=_split(extend_select),
         ignore=_split(ignore),
@@ -243,9 +331,12 @@ def check(
         available = reporters(host)
         targets = parse_formats(formats, output, available, several=len(workbooks) > 1)
         session = prepare(request, host)
-        results = [_check_one(session, path, request, debug) for path in workbooks]
+        ui.describe_session(session)
+        with ui.progress() as progress:
+            session.config.progress = progress
+            results = [_check_one(session, path, request, debug) for path in workbooks]
         code = overall_exit_code([r.exit_code for r in results])
-        render(results, targets, available, code)
+        render(results, targets, available, code, ui)
     except AlignhealthError as exc:
         _fail(exc.message)
     sys.exit(code)
@@ -281,12 +372,15 @@ def render(
     targets: Sequence[FormatTarget],
     available: dict[str, type[Reporter]],
     exit_code: int,
+    ui: Ui,
 ) -> None:
     to_stdout = [t for t in targets if t.path is None]
     stdout_is_machine = any(t.name != "text" for t in to_stdout)
+    for result in results:
+        ui.describe_result(result)
     for target in targets:
         color = target.path is None and target.name == "text" and sys.stdout.isatty()
-        reporter = available[target.name](color=color)
+        reporter = available[target.name](color=color, quiet=ui.quiet)
         if target.path is None:
             if len(results) == 1:
                 content = reporter.render(results[0])
@@ -298,7 +392,7 @@ def render(
         else:
             for result in results:
                 _write(target, reporter.render(result), Path(result.source.path).stem)
-    if stdout_is_machine or not to_stdout:
+    if (stdout_is_machine or not to_stdout) and not ui.quiet:
         # Machine output (or files) on stdout: the short human summary goes to stderr.
         for result in results:
             click.echo(_short_summary(result), err=True)
@@ -393,6 +487,39 @@ def option_rows(options: type[Any]) -> list[dict[str, Any]]:
     return rows
 
 
+@main.command(name="init")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default=".")
+@click.option(
+    "--extends",
+    "preset",
+    default="default",
+    show_default=True,
+    help="The preset the ruleset builds on (default, strict, goal-tree, okr).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing alignhealth.toml.")
+def init_command(folder: Path, preset: str, force: bool) -> None:
+    """Write FOLDER/alignhealth.toml, a starter ruleset for one client.
+
+    `alignhealth check` uses it when it sits beside the workbook (or in the current folder)
+    and no --ruleset is given.
+    """
+    target = folder / CONFIG_NAME
+    if target.exists() and not force:
+        _fail(f"{target} exists; edit it, or pass --force to start again")
+    known = presets(make_host())
+    if preset not in known:
+        _fail(
+            f"unknown preset {preset!r}{did_you_mean(preset, known)}; "
+            f"use one of {', '.join(sorted(known))}"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target.write_text(starter_ruleset(preset), encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {target}: {exc.strerror}")
+    click.echo(f"wrote {target}; edit it, then: alignhealth check WORKBOOK")
+
+
 @main.command(name="template")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
@@ -452,8 +579,10 @@ def inspect_command(
     maps to (and how), columns left unread, counts, levels, and the values that could not
     be read. Exits 2 when the workbook cannot be used, with what to do.
     """
+    ui = Ui(quiet=emit_mapping)
     try:
         host = _host(no_plugins, plugin_modules)
+        ruleset = ruleset or ui.discover_ruleset(workbook.parent)
         session = prepare(CheckRequest(ruleset=ruleset, mapping=mapping), host)
         loaded = load(session, workbook)
     except AlignhealthError as exc:

@@ -257,7 +257,10 @@ def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[Ru
     for code in config.selected:
         phases[session.registry.rules[code].rule.phase].append(code)
     findings: list[Finding] = []
-    for code in phases["check"]:
+    progress = config.progress
+    for done, code in enumerate(phases["check"]):
+        if progress is not None:
+            progress.rules(done, len(phases["check"]), code)
         findings.extend(run_one(session, code, graph, run, outcomes[code]))
     run.suppression_uses = apply_suppressions(
         findings, config.ruleset.suppressions, session.registry, config.settings.as_of

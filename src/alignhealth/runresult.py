@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from alignhealth.findings import Finding, Notice, RuleOutcome, RunError, Severity
 from alignhealth.loaders.mapping import InputMapping
+from alignhealth.progress import Progress
 from alignhealth.rules.base import RuleOptions
 from alignhealth.ruleset import ResolvedRuleset
 from alignhealth.settings import Settings
@@ -29,6 +30,8 @@ class RunConfig:
     mapping: InputMapping
     fail_on: Severity = Severity.LOW
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Where long loads and checks report progress (the CLI's display on a terminal).
+    progress: Progress | None = None
 
 
 class ToolInfo(BaseModel):

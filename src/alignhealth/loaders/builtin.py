@@ -12,4 +12,4 @@ from alignhealth.runresult import RunConfig
 
 @hookimpl(trylast=True)
 def load_source(path: Path, config: RunConfig) -> LoadedWorkbook:
-    return load_workbook(path, config.mapping, config.settings.date_order)
+    return load_workbook(path, config.mapping, config.settings.date_order, config.progress)

@@ -21,7 +21,6 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from alignhealth.errors import InputError
-from alignhealth.findings import Notice, quote_sheet
 from alignhealth.loaders.raw import CellError, RawSheet, RawWorkbook, RowStream
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -50,33 +49,21 @@ def read_xlsx(path: Path) -> RawWorkbook:
         ) from None
     parts = _sheet_parts(path)
     sheets: list[RawSheet] = []
-    notices: list[Notice] = []
     for ws in book.worksheets:
         if not hasattr(ws, "reset_dimensions"):
             continue  # a chart sheet holds no cells
         merged = _merged_ranges(path, parts.get(ws.title))
-        if merged:
-            cells = [f"{quote_sheet(ws.title)}!{ref}" for ref in merged]
-            notices.append(
-                Notice(
-                    code="merged-cells",
-                    message=f"sheet {ws.title!r}: {len(merged)} merged range(s); "
-                    "each range's top-left value applies to all its cells",
-                    cells=cells[:20],
-                    count=len(merged),
-                )
-            )
         sheets.append(
             RawSheet(
                 name=ws.title,
                 hidden=ws.sheet_state != "visible",
                 rows=_row_reader(ws, merged),
+                merged=merged,
             )
         )
     return RawWorkbook(
         path=name,
         sheets=sheets,
-        notices=notices,
         date_epoch_1904=book.epoch == CALENDAR_MAC_1904,
     )
 

@@ -27,6 +27,8 @@ class RawSheet:
     name: str
     hidden: bool
     rows: Callable[[], RowStream]
+    #: Merged ranges (``A1:F1``); their top-left values already fill ``rows()``.
+    merged: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from alignhealth.loaders.raw import CellError, RawSheet
 from alignhealth.loaders.result import ColumnUse, LoadProblem, SheetLayout
 from alignhealth.loaders.schema import SheetKind, SheetSpec, ValueType, fold_header
 from alignhealth.model import Goal, LevelDef, Origin, Person, Project, Review
+from alignhealth.progress import ROW_STEP, Progress
 
 HEADER_SEARCH_ROWS = 20
 
@@ -52,6 +53,7 @@ class ReadContext:
     epoch: dt.datetime | None = None
     problems: list[LoadProblem] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    progress: Progress | None = None
 
 
 @dataclass
@@ -330,7 +332,10 @@ class _RowReader:
         records: list[Any] = []
         progress_fields = [f.name for f, _ in self.fields if f.type is ValueType.PROGRESS]
         percent_cells: set[tuple[int, str]] = set()
-        for number, values in rows:
+        progress = self.ctx.progress
+        for seen, (number, values) in enumerate(rows, start=1):
+            if progress is not None and seen % ROW_STEP == 0:
+                progress.rows(self.sheet, seen)
             cells = {
                 spec.name: values[col]
                 for spec, col in self.fields

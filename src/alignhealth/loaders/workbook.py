@@ -13,7 +13,7 @@ from typing import Any
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from alignhealth.errors import InputError, closest
-from alignhealth.findings import Notice
+from alignhealth.findings import Notice, quote_sheet
 from alignhealth.loaders.csvfile import read_csv
 from alignhealth.loaders.excel import read_xlsx
 from alignhealth.loaders.mapping import InputMapping
@@ -29,6 +29,7 @@ from alignhealth.loaders.tables import (
     read_sheet,
 )
 from alignhealth.loaders.values import DateOrder
+from alignhealth.progress import Progress
 
 
 def file_sha256(path: Path) -> str:
@@ -165,6 +166,7 @@ def load_workbook(
     path: Path,
     mapping: InputMapping | None = None,
     date_order: DateOrder | None = None,
+    progress: Progress | None = None,
 ) -> LoadedWorkbook:
     """Read ``path`` (an .xlsx workbook or a goals CSV) into records.
 
@@ -172,7 +174,15 @@ def load_workbook(
     be used become problems on the result, and the rest is still read.
     """
     raw = read_raw(path)
-    return load_raw(raw, path.name, mapping, date_order, path=str(path), sha256=file_sha256(path))
+    return load_raw(
+        raw,
+        path.name,
+        mapping,
+        date_order,
+        path=str(path),
+        sha256=file_sha256(path),
+        progress=progress,
+    )
 
 
 def load_raw(
@@ -183,6 +193,7 @@ def load_raw(
     *,
     path: str | None = None,
     sha256: str = "",
+    progress: Progress | None = None,
 ) -> LoadedWorkbook:
     """Read the sheets of ``raw`` (from any reader) into records."""
     mapping = mapping or InputMapping()
@@ -191,9 +202,21 @@ def load_raw(
         date_order=date_order,
         epoch=CALENDAR_MAC_1904 if raw.date_epoch_1904 else None,
         notices=list(raw.notices),
+        progress=progress,
     )
     sheets = find_sheets(raw, mapping, ctx.notices)
     reads: dict[SheetKind, SheetRead] = {}
+    for sheet in sheets.values():
+        if sheet.merged:
+            ctx.notices.append(
+                Notice(
+                    code="merged-cells",
+                    message=f"sheet {sheet.name!r}: {len(sheet.merged)} merged range(s); each "
+                    "range's top-left value applies to all its cells",
+                    cells=[f"{quote_sheet(sheet.name)}!{ref}" for ref in sheet.merged[:20]],
+                    count=len(sheet.merged),
+                )
+            )
     with gc_paused():
         for kind, sheet in sheets.items():
             reads[kind] = read_sheet(sheet, SHEETS[kind], mapping.for_kind(kind), ctx)

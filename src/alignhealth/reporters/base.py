@@ -16,8 +16,10 @@ class Reporter:
     description: ClassVar[str]
     binary: ClassVar[bool] = False
 
-    def __init__(self, *, color: bool = False) -> None:
+    def __init__(self, *, color: bool = False, quiet: bool = False) -> None:
         self.color = color
+        #: Findings only: formats with optional sections leave them out.
+        self.quiet = quiet
 
     def render(self, result: RunResult) -> str | bytes:
         """One workbook's result in this format."""

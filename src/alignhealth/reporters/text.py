@@ -52,6 +52,9 @@ class TextReporter(Reporter):
                 )
             )
             lines.extend(self._finding(f) for f in group)
+        if self.quiet:
+            lines += ["", self._summary(result, active)]
+            return "\n".join(lines) + "\n"
         lines.extend(self._health(result))
         skipped = [o for o in result.outcomes if o.status == "skipped"]
         if skipped:

@@ -1,0 +1,66 @@
+"""Progress of long loads and checks, shown on a terminal and nowhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+#: How many rows between two progress updates while reading.
+ROW_STEP = 2000
+
+
+class Progress(Protocol):
+    """Receives progress; the engine and loaders call it, the CLI renders it."""
+
+    def rows(self, sheet: str, count: int) -> None:
+        """``count`` rows of ``sheet`` have been read so far."""
+
+    def rules(self, done: int, total: int, code: str) -> None:
+        """``done`` of ``total`` rules have run; ``code`` runs next (or ran last)."""
+
+
+class RichProgress:
+    """A transient progress display on standard error (rich), for interactive use."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._reading: dict[str, TaskID] = {}
+        self._checking: TaskID | None = None
+
+    def rows(self, sheet: str, count: int) -> None:
+        task = self._reading.get(sheet)
+        if task is None:
+            task = self._reading[sheet] = self._progress.add_task(f"Reading {sheet}", total=None)
+        self._progress.update(task, completed=count, description=f"Reading {sheet}: {count:,} rows")
+
+    def rules(self, done: int, total: int, code: str) -> None:
+        if self._checking is None:
+            self._checking = self._progress.add_task("Checking", total=total)
+        self._progress.update(self._checking, completed=done, description=f"Checking {code}")
+
+    @contextmanager
+    def shown(self) -> Iterator[RichProgress]:
+        with self._progress:
+            yield self
