@@ -36,3 +36,18 @@ def test_rule_command_prints_the_same_text_as_the_reference() -> None:
     for code in ("AH101", "AH304", "AH903"):
         shown = CliRunner().invoke(main, ["rule", code]).stdout
         assert shown.rstrip("\n") in reference
+
+
+def test_cli_reference_is_up_to_date() -> None:
+    from alignhealth.clidoc import cli_reference
+
+    committed = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert committed == cli_reference(), (
+        "docs/cli.md is stale: run `python -m alignhealth.clidoc > docs/cli.md`"
+    )
+
+
+def test_readme_links_every_doc() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for doc in sorted((ROOT / "docs").glob("*.md")):
+        assert f"docs/{doc.name}" in readme, f"the README does not link docs/{doc.name}"
