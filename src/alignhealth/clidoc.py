@@ -13,7 +13,8 @@ EXIT_CODES = """\
 |---|---|
 | 0 | the check ran and nothing is at or above `--fail-on` (default: low) |
 | 1 | the check ran and found something at or above `--fail-on` |
-| 2 | the check could not be trusted: bad arguments, ruleset, input or output, or a plugin that failed to load (the rest still runs and reports are still written) |
+| 2 | the check could not be trusted: bad arguments, ruleset, input or output, or a \
+plugin that failed to load (the rest still runs and reports are still written) |
 | 3 | a rule or plugin crashed (AH901); reports are still written and marked incomplete |
 
 When several apply, 2 wins over 3, 3 over 1, and 1 over 0; with several workbooks, the
