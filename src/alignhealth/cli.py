@@ -15,6 +15,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from alignhealth import __version__
+from alignhealth.annotate import annotate_copy
 from alignhealth.engine import (
     EXIT_CRASH,
     EXIT_FINDINGS,
@@ -286,6 +287,13 @@ def main() -> None:
 @click.option(
     "--output", "-o", metavar="FILE", help="The file for a single format given without a PATH."
 )
+@click.option(
+    "--annotate",
+    metavar="FILE",
+    help="Also write a copy of the workbook with each flagged cell filled by severity and "
+    "commented (with several workbooks FILE must contain {stem}). The original is never "
+    "written to.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @output_options
 @plugin_options
@@ -301,6 +309,7 @@ def check(
     exit_zero: bool,
     formats: tuple[str, ...],
     output: str | None,
+    annotate: str | None,
     debug: bool,
     quiet: bool,
     verbose: bool,
@@ -337,6 +346,8 @@ def check(
             results = [_check_one(session, path, request, debug) for path in workbooks]
         code = overall_exit_code([r.exit_code for r in results])
         render(results, targets, available, code, ui)
+        if annotate:
+            annotate_all(results, annotate, ui)
     except AlignhealthError as exc:
         _fail(exc.message)
     sys.exit(code)
@@ -357,6 +368,20 @@ def _check_one(session: Session, path: Path, request: CheckRequest, debug: bool)
                 err=True,
             )
         sys.exit(EXIT_CRASH)
+
+
+def annotate_all(results: Sequence[RunResult], pattern: str, ui: Ui) -> None:
+    """Write the annotated copy of each workbook that could be read."""
+    if len(results) > 1 and "{stem}" not in pattern:
+        raise UsageError("--annotate: with several workbooks the FILE must contain {stem}")
+    for result in results:
+        if result.source.sha256 is None:
+            continue
+        source = Path(result.source.path)
+        target = Path(pattern.replace("{stem}", source.stem))
+        for warning in annotate_copy(source, result.findings, target):
+            click.echo(click.style("warning: ", fg="yellow") + warning, err=True)
+        ui.note(f"wrote {target}, a copy of {source} with the flagged cells marked")
 
 
 _PRECEDENCE = {EXIT_INPUT: 3, EXIT_CRASH: 2, EXIT_FINDINGS: 1, EXIT_OK: 0}
@@ -380,7 +405,8 @@ def render(
         ui.describe_result(result)
     for target in targets:
         color = target.path is None and target.name == "text" and sys.stdout.isatty()
-        reporter = available[target.name](color=color, quiet=ui.quiet)
+        destination = Path(target.path) if target.path else None
+        reporter = available[target.name](color=color, quiet=ui.quiet, destination=destination)
         if target.path is None:
             if len(results) == 1:
                 content = reporter.render(results[0])

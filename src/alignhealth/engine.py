@@ -249,6 +249,9 @@ def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[Ru
             code=code,
             name=session.registry.rules[code].rule.name,
             plugin=session.registry.rules[code].plugin,
+            summary=session.registry.rules[code].rule.summary,
+            severity=config.severities[code],
+            groups=list(session.registry.rules[code].rule.groups),
             status="ok",
         )
         for code in config.selected
@@ -299,6 +302,24 @@ def load(session: Session, path: Path) -> LoadedWorkbook:
     return loaded
 
 
+def assign_owners(findings: Sequence[Finding], graph: OrgGraph) -> None:
+    """Name who answers for each finding's entity (see :attr:`Finding.owner`)."""
+    for finding in findings:
+        if finding.owner is not None:
+            continue
+        entity = finding.entity
+        owners: tuple[str, ...] = ()
+        if entity.kind == "goal" and entity.id in graph.goals:
+            owners = graph.goals[entity.id].owners
+        elif entity.kind == "project" and entity.id in graph.projects:
+            owners = graph.projects[entity.id].owners
+        elif entity.kind == "person":
+            finding.owner = entity.id
+            continue
+        if owners:
+            finding.owner = graph.resolve(owners[0]).person_id or owners[0]
+
+
 def build_graph(session: Session, loaded: LoadedWorkbook) -> OrgGraph:
     """The graph of a loaded workbook, enriched by ``prepare_graph`` hooks.
 
@@ -341,6 +362,7 @@ def check_workbook(session: Session, path: Path, request: CheckRequest) -> RunRe
         findings, outcomes, crashed = run_rules(session, graph)
     finally:
         gc.unfreeze()
+    assign_owners(findings, graph)
     for _, changed in session.host.each("modify_findings", findings=findings, config=config):
         if changed is not None:
             findings = list(changed)
@@ -364,6 +386,7 @@ def check_workbook(session: Session, path: Path, request: CheckRequest) -> RunRe
         notices=loaded.notices,
         errors=errors,
         summary=summarize(graph, findings, groups_of, incomplete=crashed),
+        graph=graph,
     )
     result.exit_code = exit_code(bool(errors), crashed, findings, request)
     list(session.host.each("run_finished", result=result, config=config))

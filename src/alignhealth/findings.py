@@ -107,6 +107,9 @@ class Finding(BaseModel):
     evidence: dict[str, Any] = Field(default_factory=dict)
     hint: str | None = None
     plugin: str = "alignhealth"
+    #: Who answers for the entity: a goal's or project's primary owner (their person id
+    #: where it resolves), or the person a finding is about. Set by the engine.
+    owner: str | None = None
     fingerprint: str = ""
     suppressed: bool = False
     suppression: SuppressionInfo | None = None
@@ -144,6 +147,9 @@ class RuleOutcome(BaseModel):
     code: str
     name: str
     plugin: str = "alignhealth"
+    summary: str = ""
+    severity: Severity | None = None
+    groups: list[str] = Field(default_factory=list)
     status: OutcomeStatus
     checked: int = 0
     failed: int = 0

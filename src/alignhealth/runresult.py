@@ -102,6 +102,9 @@ class RunResult(BaseModel):
     errors: list[RunError] = Field(default_factory=list)
     summary: Summary
     exit_code: int = 0
+    #: The graph the rules ran on, for reporters that draw the tree or look up owners; it
+    #: is never serialised.
+    graph: Any = Field(default=None, exclude=True, repr=False)
 
     def active_findings(self) -> list[Finding]:
         """Findings that are not suppressed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import ClassVar
 
 from alignhealth.runresult import RunResult
@@ -16,10 +17,14 @@ class Reporter:
     description: ClassVar[str]
     binary: ClassVar[bool] = False
 
-    def __init__(self, *, color: bool = False, quiet: bool = False) -> None:
+    def __init__(
+        self, *, color: bool = False, quiet: bool = False, destination: Path | None = None
+    ) -> None:
         self.color = color
         #: Findings only: formats with optional sections leave them out.
         self.quiet = quiet
+        #: The file the output goes to (None: standard output), for relative links.
+        self.destination = destination
 
     def render(self, result: RunResult) -> str | bytes:
         """One workbook's result in this format."""

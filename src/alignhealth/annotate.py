@@ -1,0 +1,142 @@
+"""``--annotate FILE``: a copy of the client's workbook with every flagged cell marked.
+
+Each flagged cell is filled by the severity of its worst finding and carries a comment
+naming the findings (added to any comment already there); an "alignhealth" sheet lists
+them with links. The original file is only ever read. openpyxl carries over values,
+formulas, styles, merged ranges, widths, data validations and comments; what it cannot
+carry (charts, images, pivot tables, macros, slicers) is named in the warnings returned.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import openpyxl
+from openpyxl.cell.cell import MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.utils.cell import range_boundaries
+
+from alignhealth.errors import InputError, UsageError
+from alignhealth.findings import Finding, quote_sheet
+from alignhealth.loaders.sniff import FileKind, sniff
+from alignhealth.reporters.safe import xml_safe
+from alignhealth.reporters.xlsx import SEVERITY_FILLS, header, put
+
+#: Parts of a package that openpyxl drops when it saves a copy.
+DROPPED_PARTS = {
+    "xl/charts/": "charts",
+    "xl/media/": "images",
+    "xl/pivotTables/": "pivot tables",
+    "xl/pivotCache/": "pivot caches",
+    "xl/slicers/": "slicers",
+    "xl/timelines/": "timelines",
+    "xl/vbaProject.bin": "macros",
+}
+AUTHOR = "alignhealth"
+
+
+def dropped_parts(path: Path) -> list[str]:
+    """What the workbook holds that a copy made with openpyxl will lack."""
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+    found = []
+    for prefix, what in DROPPED_PARTS.items():
+        count = sum(1 for n in names if n.startswith(prefix) and not n.endswith("/"))
+        if count:
+            found.append(f"{what} ({count})")
+    return found
+
+
+def _target(sheet: openpyxl.worksheet.worksheet.Worksheet, row: int, column: str) -> object:
+    """The cell to mark: the anchor of a merged range the cell belongs to."""
+    coordinate = f"{column}{row}"
+    cell = sheet[coordinate]
+    if isinstance(cell, MergedCell):
+        for merged in sheet.merged_cells.ranges:
+            if coordinate in merged:
+                min_col, min_row, _, _ = range_boundaries(str(merged))
+                return sheet.cell(row=min_row, column=min_col)
+    return cell
+
+
+def annotate_copy(source: Path, findings: Sequence[Finding], destination: Path) -> list[str]:
+    """Write a marked copy of ``source`` to ``destination``; return warnings."""
+    if destination.resolve() == source.resolve():
+        raise UsageError(
+            f"--annotate {destination}: that is the workbook itself; alignhealth never writes "
+            "to the input, choose another file name"
+        )
+    if sniff(source) is not FileKind.XLSX:
+        raise UsageError(
+            f"--annotate: {source} is not an .xlsx workbook; only workbooks can be annotated"
+        )
+    warnings = []
+    lost = dropped_parts(source)
+    if lost:
+        warnings.append(
+            f"{source} holds parts the annotated copy cannot carry over: {', '.join(lost)}; "
+            "annotate a copy without them, or use the Excel report (--format xlsx)"
+        )
+    try:
+        book = openpyxl.load_workbook(source, keep_vba=False, keep_links=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged package
+        raise InputError(
+            f"{source}: cannot be opened for annotation ({exc})", code="corrupt"
+        ) from None
+    by_cell: dict[tuple[str, int, str], list[Finding]] = {}
+    for finding in findings:
+        location = finding.location
+        if finding.suppressed or location is None or location.sheet is None or not location.row:
+            continue
+        if location.sheet not in book.sheetnames:
+            continue
+        by_cell.setdefault((location.sheet, location.row, location.column or "A"), []).append(
+            finding
+        )
+    for (sheet_name, row, column), marks in by_cell.items():
+        cell = _target(book[sheet_name], row, column)
+        worst = max(marks, key=lambda f: f.severity.weight)
+        cell.fill = PatternFill("solid", fgColor=SEVERITY_FILLS[worst.severity])  # type: ignore[attr-defined]
+        note = "\n".join(
+            f"{f.code} {f.name} ({f.severity.value}): {f.message}"
+            + (f" Hint: {f.hint}" if f.hint else "")
+            for f in marks
+        )
+        existing = cell.comment  # type: ignore[attr-defined]
+        text = f"{existing.text}\n\n{AUTHOR}:\n{note}" if existing else f"{AUTHOR}:\n{note}"
+        comment = Comment(xml_safe(text)[:32000], existing.author if existing else AUTHOR)
+        comment.width, comment.height = 420, 160
+        cell.comment = comment  # type: ignore[attr-defined]
+    index = book.create_sheet("alignhealth")
+    header(index, 1, ["Severity", "Code", "Rule", "Cell", "Finding"], [11, 9, 26, 20, 90])
+    line = 2
+    for finding in findings:
+        if finding.suppressed:
+            continue
+        location = finding.location
+        cell_ref = location.cell if location and location.cell else ""
+        values = [finding.severity.value, finding.code, finding.name, cell_ref, finding.message]
+        for number, value in enumerate(values, start=1):
+            put(index, line, number, value)
+        index.cell(row=line, column=1).fill = PatternFill(
+            "solid", fgColor=SEVERITY_FILLS[finding.severity]
+        )
+        if location and location.sheet and location.sheet in book.sheetnames and location.row:
+            link = index.cell(row=line, column=4)
+            link.hyperlink = Hyperlink(
+                ref=link.coordinate,
+                location=f"{quote_sheet(location.sheet)}!{location.column or 'A'}{location.row}",
+            )
+            link.font = Font(color="0563C1", underline="single")
+        line += 1
+    index.freeze_panes = "A2"
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        book.save(destination)
+    except OSError as exc:
+        raise UsageError(f"cannot write {destination}: {exc.strerror}") from None
+    return warnings
