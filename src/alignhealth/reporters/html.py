@@ -66,6 +66,7 @@ class HtmlReporter(Reporter):
             {
                 "entry": entry,
                 "findings": by_owner.get(entry.id, [])[:SCORECARD_FINDINGS],
+                "total": len(by_owner.get(entry.id, [])),
                 "more": max(0, len(by_owner.get(entry.id, [])) - SCORECARD_FINDINGS),
             }
             for entry in result.summary.by_owner

@@ -10,7 +10,8 @@ from alignhealth.reporters.base import Reporter
 from alignhealth.reporters.rows import owner_names
 from alignhealth.runresult import RunResult
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+# What could start markup inside a table cell: emphasis, code, links, raw HTML, the pipe.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
 def md(text: str) -> str:
