@@ -410,7 +410,16 @@ def _ole(tmp_path: Path, name: str, payload: bytes) -> Path:
             "encrypted",
             "remove the password",
         ),
-        (lambda d: _ole(d, "old.xls", b"Workbook"), "legacy-format", "save it as .xlsx"),
+        (
+            lambda d: _ole(d, "old.xls", "Workbook".encode("utf-16-le")),
+            "corrupt",
+            "re-save it from Excel as .xlsx",
+        ),
+        (
+            lambda d: _ole(d, "memo.xls", "WordDocument".encode("utf-16-le")),
+            "not-a-workbook",
+            "a Word document",
+        ),
         (
             lambda d: (d / "page.xlsx").write_text("<html><body>report</body></html>") and None,
             "not-a-workbook",

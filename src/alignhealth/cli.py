@@ -34,6 +34,7 @@ from alignhealth.findings import Severity
 from alignhealth.graph import OrgGraph
 from alignhealth.inspection import describe, mapping_toml
 from alignhealth.inventory import plugin_inventory
+from alignhealth.loaders.csvfile import is_csv_dataset
 from alignhealth.plugins import PluginHost
 from alignhealth.progress import Progress, RichProgress
 from alignhealth.reporters.base import Reporter
@@ -234,9 +235,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument(
-    "workbooks", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False)
-)
+@click.argument("workbooks", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--ruleset",
     "-r",
@@ -294,6 +293,12 @@ def main() -> None:
     "commented (with several workbooks FILE must contain {stem}). The original is never "
     "written to.",
 )
+@click.option(
+    "--encoding",
+    metavar="CODEC",
+    help="The encoding of CSV input (default: UTF-8, "
+    "with or without a byte-order mark), for example cp1252.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @output_options
 @plugin_options
@@ -310,13 +315,18 @@ def check(
     formats: tuple[str, ...],
     output: str | None,
     annotate: str | None,
+    encoding: str | None,
     debug: bool,
     quiet: bool,
     verbose: bool,
     plugin_modules: tuple[str, ...],
     no_plugins: bool,
 ) -> None:
-    """Check WORKBOOK(S) (.xlsx or a goals .csv) and report what is out of alignment.
+    """Check WORKBOOK(S) and report what is out of alignment.
+
+    A workbook is an .xlsx, .xlsm, .xls, .xlsb or .ods file, a goals .csv, or a folder
+    holding goals.csv (and people.csv, projects.csv, reviews.csv, levels.csv). Any other
+    folder is a set of workbooks, checked one by one.
 
     Without --ruleset, an alignhealth.toml beside the first workbook (or in the current
     folder) is used, and named on standard error.
@@ -325,6 +335,10 @@ def check(
     arguments, ruleset, input, or a plugin that failed to load; 3 a rule crashed.
     """
     ui = Ui(quiet=quiet, verbose=verbose)
+    try:
+        workbooks = tuple(expand_inputs(workbooks, ui))
+    except AlignhealthError as exc:
+        _fail(exc.message)
     request = CheckRequest(
         ruleset=ruleset or ui.discover_ruleset(workbooks[0].parent),
         select=_split(select) if select else None,
@@ -334,6 +348,7 @@ def check(
         as_of=as_of.date() if as_of else None,
         fail_on=Severity.parse(fail_on),
         exit_zero=exit_zero,
+        settings={"csv_encoding": encoding} if encoding else {},
     )
     try:
         host = _host(no_plugins, plugin_modules)
@@ -351,6 +366,33 @@ def check(
     except AlignhealthError as exc:
         _fail(exc.message)
     sys.exit(code)
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
+
+
+def expand_inputs(paths: Sequence[Path], ui: Ui) -> list[Path]:
+    """Folders of workbooks become their workbooks (a CSV dataset folder stays one input);
+    Office lock files are skipped with a note."""
+    out: list[Path] = []
+    for path in paths:
+        if not path.is_dir() or is_csv_dataset(path):
+            out.append(path)
+            continue
+        found = sorted(
+            p for p in path.iterdir() if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES
+        )
+        for file in found:
+            if file.name.startswith("~$"):
+                ui.note(f"skipped {file}: an Office lock file (the workbook is open in Excel)")
+            else:
+                out.append(file)
+        if not any(not f.name.startswith("~$") for f in found):
+            raise UsageError(
+                f"{path}: no workbooks in this folder (.xlsx, .xlsm, .xls, .xlsb, "
+                ".ods or .csv), and no goals.csv"
+            )
+    return out
 
 
 def _check_one(session: Session, path: Path, request: CheckRequest, debug: bool) -> RunResult:

@@ -290,9 +290,14 @@ def exit_code(
 
 def load(session: Session, path: Path) -> LoadedWorkbook:
     """Read the workbook through the ``load_source`` hook (plugins first, built-in last)."""
+    errors_before = len(session.host.errors)
     loaded = session.host.first("load_source", path=path, config=session.config)
     if loaded is None:
-        raise InputError(f"{path}: no loader could read this file", code="no-loader")
+        failures = "; ".join(e.message for e in session.host.errors[errors_before:])
+        raise InputError(
+            f"{path}: no loader could read this file" + (f" ({failures})" if failures else ""),
+            code="no-loader",
+        )
     if not isinstance(loaded, LoadedWorkbook):
         raise InputError(
             f"{path}: a plugin's load_source returned {type(loaded).__name__}, not a "

@@ -34,6 +34,7 @@ class RulesetSettings(_Table):
     leader_max_rank: int | None = Field(None, ge=0, description="leaders' largest rank")
     date_order: DateOrder | None = Field(None, description="how ambiguous text dates read")
     levels: list[str] | None = Field(None, description="an explicit order of levels, top first")
+    csv_encoding: str | None = Field(None, description="the encoding of CSV input")
 
 
 class RulesTable(_Table):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from alignhealth.loaders.values import DateOrder
 
@@ -19,3 +20,13 @@ class Settings(BaseModel):
     leader_max_rank: int = Field(2, ge=0, description="people at this rank or above lead")
     date_order: DateOrder | None = Field(None, description="how ambiguous text dates read")
     levels: tuple[str, ...] | None = Field(None, description="an explicit level order")
+    csv_encoding: str = Field("utf-8-sig", description="the encoding of CSV input")
+
+    @field_validator("csv_encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r}") from None
+        return value

@@ -12,4 +12,10 @@ from alignhealth.runresult import RunConfig
 
 @hookimpl(trylast=True)
 def load_source(path: Path, config: RunConfig) -> LoadedWorkbook:
-    return load_workbook(path, config.mapping, config.settings.date_order, config.progress)
+    return load_workbook(
+        path,
+        config.mapping,
+        config.settings.date_order,
+        config.progress,
+        encoding=config.settings.csv_encoding,
+    )

@@ -12,16 +12,23 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import defusedxml.ElementTree as SafeET
 import openpyxl
-from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.cell import column_index_from_string, range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from alignhealth.errors import InputError
-from alignhealth.loaders.raw import CellError, RawSheet, RawWorkbook, RowStream
+from alignhealth.loaders.raw import (
+    CellError,
+    RawSheet,
+    RawWorkbook,
+    RowStream,
+    UncalculatedFormula,
+)
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -52,13 +59,14 @@ def read_xlsx(path: Path) -> RawWorkbook:
     for ws in book.worksheets:
         if not hasattr(ws, "reset_dimensions"):
             continue  # a chart sheet holds no cells
-        merged = _merged_ranges(path, parts.get(ws.title))
+        scan = _scan_sheet(path, parts.get(ws.title))
         sheets.append(
             RawSheet(
                 name=ws.title,
                 hidden=ws.sheet_state != "visible",
-                rows=_row_reader(ws, merged),
-                merged=merged,
+                rows=_row_reader(ws, scan),
+                merged=scan.merged,
+                hidden_rows=scan.hidden_rows,
             )
         )
     return RawWorkbook(
@@ -68,16 +76,16 @@ def read_xlsx(path: Path) -> RawWorkbook:
     )
 
 
-def _row_reader(ws: Any, merged: Sequence[str]) -> Any:
+def _row_reader(ws: Any, scan: SheetScan) -> Any:
     def rows() -> RowStream:
         ws.reset_dimensions()
-        stream = _iter_values(ws)
-        return _fill_merged(stream, merged) if merged else stream
+        stream = _iter_values(ws, scan.bare_formulas)
+        return _fill_merged(stream, scan.merged) if scan.merged else stream
 
     return rows
 
 
-def _iter_values(ws: Any) -> RowStream:
+def _iter_values(ws: Any, bare_formulas: set[tuple[int, int]]) -> RowStream:
     for number, row in enumerate(ws.iter_rows(), start=1):
         if not row:
             continue
@@ -87,6 +95,10 @@ def _iter_values(ws: Any) -> RowStream:
             if value is not None and cell.data_type == "e":
                 value = CellError(value)
             values.append(value)
+        if bare_formulas:
+            for index in range(len(values)):
+                if values[index] is None and (number, index) in bare_formulas:
+                    values[index] = UncalculatedFormula("formula without a saved value")
         while values and (values[-1] is None or values[-1] == ""):
             values.pop()
         if values:
@@ -164,27 +176,60 @@ def _sheet_parts(path: Path) -> dict[str, str]:
     return parts
 
 
-def _merged_ranges(path: Path, member: str | None) -> list[str]:
-    """The merged ranges a sheet declares, read by a byte scan of its XML.
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+# A cell whose only content is a formula: no <v> saved beside it.
+_BARE_FORMULA = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*>\s*'
+    rb"<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
 
-    A scan rather than a parse: the ranges sit after the cell data, and a second full XML
-    parse of a large sheet would cost as much as reading it.
+
+@dataclass
+class SheetScan:
+    """What a byte scan of a sheet's XML finds that openpyxl's read-only mode cannot see."""
+
+    merged: list[str] = field(default_factory=list)
+    hidden_rows: list[int] = field(default_factory=list)
+    bare_formulas: set[tuple[int, int]] = field(default_factory=set)
+
+
+def _scan_sheet(path: Path, member: str | None) -> SheetScan:
+    """Merged ranges, hidden rows and formulas without a saved value, by a byte scan.
+
+    A scan rather than a parse: these sit among or after the cell data, and a second full
+    XML parse of a large sheet would cost as much as reading it.
     """
+    scan = SheetScan()
     if member is None:
-        return []
-    found: list[str] = []
+        return scan
+    merged: list[str] = []
+    hidden: list[int] = []
+    formulas: list[tuple[bytes, bytes]] = []
     try:
         with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
             tail = b""
             for chunk in _chunks(stream):
                 data = tail + chunk
-                found.extend(m.decode("ascii") for m in _MERGE.findall(data))
+                merged.extend(m.decode("ascii") for m in _MERGE.findall(data))
+                for match in _HIDDEN_ROW.finditer(data):
+                    number = _ROW_NUMBER.search(match.group())
+                    if number:
+                        hidden.append(int(number[1]))
+                if b"<f" in data:
+                    formulas.extend(_BARE_FORMULA.findall(data))
                 # An element cut by the chunk boundary is whole in the next window.
-                tail = data[-512:]
+                tail = data[-4096:]
     except (KeyError, zipfile.BadZipFile, OSError):
-        return []
-    # The overlapping windows may find a range twice.
-    return [r for r in dict.fromkeys(found) if ":" in r]
+        return scan
+    # The overlapping windows may find a thing twice.
+    scan.merged = [r for r in dict.fromkeys(merged) if ":" in r]
+    scan.hidden_rows = sorted(set(hidden))
+    scan.bare_formulas = {
+        (int(row), column_index_from_string(col.decode("ascii")) - 1) for col, row in formulas
+    }
+    return scan
 
 
 def _chunks(stream: IO[bytes]) -> Iterator[bytes]:

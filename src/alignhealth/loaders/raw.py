@@ -16,6 +16,13 @@ class CellError(str):
     __slots__ = ()
 
 
+class UncalculatedFormula(CellError):
+    """A formula whose result was never saved (the file was written by a tool that does
+    not calculate): the reader sees no value."""
+
+    __slots__ = ()
+
+
 @dataclass
 class RawSheet:
     """One sheet: its name as the workbook spells it, whether it is hidden, and its rows.
@@ -29,6 +36,8 @@ class RawSheet:
     rows: Callable[[], RowStream]
     #: Merged ranges (``A1:F1``); their top-left values already fill ``rows()``.
     merged: list[str] = field(default_factory=list)
+    #: Rows hidden in the sheet (1-based). They are read like any other, and reported.
+    hidden_rows: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -39,3 +48,10 @@ class RawWorkbook:
     sheets: list[RawSheet]
     notices: list[Notice] = field(default_factory=list)
     date_epoch_1904: bool = False
+    #: Releases what the reader holds (an isolated reader's process); idempotent.
+    closer: Callable[[], None] | None = None
+
+    def close(self) -> None:
+        if self.closer is not None:
+            closer, self.closer = self.closer, None
+            closer()

@@ -15,6 +15,9 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 class FileKind(StrEnum):
     XLSX = "xlsx"
+    XLSB = "xlsb"
+    XLS = "xls"
+    ODS = "ods"
     CSV = "csv"
 
 
@@ -51,17 +54,24 @@ def sniff(path: Path) -> FileKind:
     except OSError as exc:
         raise InputError(f"{name}: cannot be read ({exc.strerror})", code="unreadable") from None
     if head.startswith(_OLE_MAGIC):
-        if "EncryptedPackage".encode("utf-16-le") in path.read_bytes()[: 1 << 20]:
+        streams = path.read_bytes()[: 8 << 20]
+        if "EncryptedPackage".encode("utf-16-le") in streams:
             raise InputError(
                 f"{name}: the workbook is encrypted (password-protected); open it in Excel, "
                 "remove the password (File > Info > Protect Workbook) and save a copy",
                 code="encrypted",
                 location=name,
             )
+        if any(s.encode("utf-16-le") in streams for s in ("Workbook", "Book")):
+            return FileKind.XLS
+        what = (
+            "a Word document"
+            if "WordDocument".encode("utf-16-le") in streams
+            else ("an Office file that is not a workbook")
+        )
         raise InputError(
-            f"{name}: a legacy Excel 97-2003 (.xls) or other OLE file; open it in Excel and "
-            "save it as .xlsx",
-            code="legacy-format",
+            f"{name}: {what} (OLE format), not a workbook; open it and save the goals as .xlsx",
+            code="not-a-workbook",
             location=name,
         )
     if head.startswith(_ZIP_MAGIC):
@@ -82,14 +92,11 @@ def sniff(path: Path) -> FileKind:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    if b"\x00" in head:
+    """Text in UTF-8 or a single-byte encoding: no NUL, few control characters."""
+    if not head or b"\x00" in head:
         return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the end of the sample is still text.
-        return exc.start >= len(head) - 3
-    return True
+    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 13))
+    return controls <= max(16, len(head) // 50)
 
 
 def _sniff_zip(path: Path) -> FileKind:
@@ -104,16 +111,21 @@ def _sniff_zip(path: Path) -> FileKind:
             code="corrupt",
             location=name,
         ) from None
-    if "xl/workbook.xml" in names or any(n.lower() == "xl/workbook.xml" for n in names):
+    lowered = {n.lower().replace("\\", "/") for n in names}
+    if "xl/workbook.xml" in lowered:
         return FileKind.XLSX
-    if "word/document.xml" in names:
+    if "xl/workbook.bin" in lowered:
+        return FileKind.XLSB
+    if "mimetype" in names and "content.xml" in names:
+        with zipfile.ZipFile(path) as archive:
+            mimetype = archive.read("mimetype")[:100]
+        if b"spreadsheet" in mimetype:
+            return FileKind.ODS
+        kind = "an OpenDocument file that is not a spreadsheet"
+    elif "word/document.xml" in lowered:
         kind = "a Word document"
-    elif "ppt/presentation.xml" in names:
+    elif "ppt/presentation.xml" in lowered:
         kind = "a PowerPoint presentation"
-    elif "mimetype" in names and "content.xml" in names:
-        kind = "an OpenDocument file"
-    elif "xl/workbook.bin" in names:
-        kind = "a binary workbook (.xlsb)"
     else:
         kind = "a zip archive"
     raise InputError(

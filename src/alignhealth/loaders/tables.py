@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -14,7 +15,7 @@ from alignhealth.errors import InputError, closest
 from alignhealth.findings import EntityRef, Notice, SourceLocation, quote_sheet
 from alignhealth.loaders import values as v
 from alignhealth.loaders.mapping import SheetMapping
-from alignhealth.loaders.raw import CellError, RawSheet
+from alignhealth.loaders.raw import CellError, RawSheet, UncalculatedFormula
 from alignhealth.loaders.result import ColumnUse, LoadProblem, SheetLayout
 from alignhealth.loaders.schema import SheetKind, SheetSpec, ValueType, fold_header
 from alignhealth.model import Goal, LevelDef, Origin, Person, Project, Review
@@ -42,6 +43,56 @@ _ATTRIBUTE = {
     SheetKind.PROJECTS: {"goal": "goal_ids", "owner": "owners"},
     SheetKind.REVIEWS: {"goal": "goal_id"},
 }
+
+
+NOTICE_CELLS = 20
+EXCEL_TEXT_LIMIT = 32767
+
+
+@dataclass
+class NoticeBag:
+    """Notices of one kind gathered cell by cell, reported once with a count."""
+
+    code: str
+    message: str
+    cells: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, cell: str) -> None:
+        self.count += 1
+        if len(self.cells) < NOTICE_CELLS:
+            self.cells.append(cell)
+
+    def notice(self) -> Notice:
+        more = self.count - len(self.cells)
+        suffix = f" (+{more:,} more)" if more > 0 else ""
+        return Notice(
+            code=self.code,
+            message=f"{self.message}: {self.count:,} cell(s){suffix}",
+            cells=list(self.cells),
+            count=self.count,
+        )
+
+
+def suspicious_characters(text: str) -> list[str]:
+    """Invisible characters, and letters of a second script, in an id (with code points)."""
+    if text.isascii():
+        return []
+    found = []
+    scripts = set()
+    for char in text:
+        category = unicodedata.category(char)
+        if category in ("Cf", "Zs", "Zl", "Zp", "Cc") and char != " ":
+            found.append(f"U+{ord(char):04X} {unicodedata.name(char, 'control character')}")
+        elif category.startswith("L"):
+            scripts.add(unicodedata.name(char, "").split(" ")[0])
+    if len(scripts) > 1:
+        found += [
+            f"U+{ord(c):04X} {unicodedata.name(c, '')}"
+            for c in text
+            if unicodedata.category(c).startswith("L") and not c.isascii()
+        ]
+    return list(dict.fromkeys(found))
 
 
 @dataclass
@@ -300,6 +351,24 @@ class _RowReader:
         self.blank_rows = 0
         self.seen: dict[str, SourceLocation] = {}
         self.parsers = _parsers(ctx)
+        self.width = max(columns.headers, default=-1) + 1
+        self.unheaded = [c for c in range(self.width) if c not in columns.headers]
+        quoted = quote_sheet(sheet)
+        self.prefix = f"{quoted}!"
+        self.outside = NoticeBag(
+            "values-outside-columns",
+            f"sheet {sheet!r}: values in columns without a header were not read",
+        )
+        self.odd_ids = NoticeBag(
+            "suspicious-id-characters",
+            f"sheet {sheet!r}: ids holding invisible or look-alike characters (they will "
+            "not match the same id typed plainly)",
+        )
+        self.long_text = NoticeBag(
+            "text-too-long",
+            f"sheet {sheet!r}: text longer than Excel's {EXCEL_TEXT_LIMIT:,} characters",
+        )
+        self.details: dict[str, str] = {}
 
     def location(self, row: int, name: str | None) -> SourceLocation:
         column = self.letters.get(name) if name else None
@@ -336,6 +405,8 @@ class _RowReader:
         for seen, (number, values) in enumerate(rows, start=1):
             if progress is not None and seen % ROW_STEP == 0:
                 progress.rows(self.sheet, seen)
+            if len(values) > self.width or self.unheaded:
+                self._outside(number, values)
             cells = {
                 spec.name: values[col]
                 for spec, col in self.fields
@@ -349,7 +420,21 @@ class _RowReader:
                 records.append(record)
         for name in progress_fields:
             _scale_progress(records, name, percent_cells)
+        for bag in (self.outside, self.odd_ids, self.long_text):
+            if bag.count:
+                notice = bag.notice()
+                if bag is self.odd_ids:
+                    notice.message += "; " + "; ".join(
+                        f"{cell}: {self.details[cell]}" for cell in bag.cells[:5]
+                    )
+                self.ctx.notices.append(notice)
         return records
+
+    def _outside(self, number: int, values: Sequence[object]) -> None:
+        columns = chain(self.unheaded, range(self.width, len(values)))
+        for col in columns:
+            if col < len(values) and not v.is_blank(values[col]):
+                self.outside.add(f"{self.prefix}{get_column_letter(col + 1)}{number}")
 
     def row_id(self, number: int, cells: dict[str, object]) -> str | None:
         id_field = self.spec.id_field
@@ -372,16 +457,16 @@ class _RowReader:
                 )
             return None
         if isinstance(raw, CellError):
-            self.problem(
-                "invalid-value",
-                f"row {number}",
-                number,
-                id_field,
-                f"the {id_field} cell holds the Excel error {raw}",
-                raw,
-            )
+            message = _error_message(id_field, raw)
+            self.problem("invalid-value", f"row {number}", number, id_field, message, raw)
             return None
-        return v.parse_id(raw)
+        record_id = v.parse_id(raw)
+        odd = suspicious_characters(record_id)
+        if odd:
+            cell = self.location(number, id_field).cell or ""
+            self.odd_ids.add(cell)
+            self.details[cell] = f"{record_id!r} has " + ", ".join(odd)
+        return record_id
 
     def read_row(
         self, number: int, cells: dict[str, object], percent_cells: set[tuple[int, str]]
@@ -415,15 +500,11 @@ class _RowReader:
                 continue
             spec = self.spec.field(name)
             if isinstance(raw, CellError):
-                self.problem(
-                    "invalid-value",
-                    record_id,
-                    number,
-                    name,
-                    f"the {name} cell holds the Excel error {raw}",
-                    raw,
-                )
+                message = _error_message(name, raw)
+                self.problem("invalid-value", record_id, number, name, message, raw)
                 continue
+            if isinstance(raw, str) and len(raw) > EXCEL_TEXT_LIMIT:
+                self.long_text.add(self.location(number, name).cell or "")
             try:
                 value = self.parsers[spec.type](raw)
             except v.ValueProblem as exc:
@@ -441,6 +522,15 @@ class _RowReader:
             )
             kwargs["title"] = ""
         return self.make(**kwargs)
+
+
+def _error_message(field: str, raw: CellError) -> str:
+    if isinstance(raw, UncalculatedFormula):
+        return (
+            f"the {field} cell holds a formula whose result was never saved; open the "
+            "workbook in Excel and save it so that the value is calculated"
+        )
+    return f"the {field} cell holds the Excel error {raw}"
 
 
 def _parsers(ctx: ReadContext) -> dict[ValueType, Callable[[object], Any]]:

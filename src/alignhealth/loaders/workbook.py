@@ -14,8 +14,9 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from alignhealth.errors import InputError, closest
 from alignhealth.findings import Notice, quote_sheet
-from alignhealth.loaders.csvfile import read_csv
-from alignhealth.loaders.excel import read_xlsx
+from alignhealth.loaders.csvfile import is_csv_dataset, read_csv, read_csv_folder
+from alignhealth.loaders.guard import check_package
+from alignhealth.loaders.isolation import read_isolated
 from alignhealth.loaders.mapping import InputMapping
 from alignhealth.loaders.raw import RawSheet, RawWorkbook
 from alignhealth.loaders.result import LoadedWorkbook
@@ -33,11 +34,16 @@ from alignhealth.progress import Progress
 
 
 def file_sha256(path: Path) -> str:
-    """The file's SHA-256, read in blocks."""
+    """The file's SHA-256, read in blocks; for a folder of CSVs, of its CSV files in
+    name order."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
+    files = (
+        sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv") if path.is_dir() else [path]
+    )
+    for file in files:
+        with file.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
     return digest.hexdigest()
 
 
@@ -54,12 +60,26 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_raw(path: Path) -> RawWorkbook:
-    """Open ``path`` with the reader its content calls for."""
+def read_raw(path: Path, encoding: str = "utf-8-sig") -> RawWorkbook:
+    """Open ``path`` with the reader its content calls for.
+
+    CSV is read here; every workbook format is read in an isolated child process, after
+    the package passed the guard (no zip bombs, no XML entities). openpyxl reads .xlsx
+    (it sees error values, merged ranges, formulas without a saved value); python-calamine
+    reads .xls, .xlsb, .ods, and the .xlsx variants openpyxl cannot (Strict Open XML,
+    backslash paths).
+    """
+    if is_csv_dataset(path):
+        return read_csv_folder(path, encoding)
     kind = sniff(path)
     if kind is FileKind.CSV:
-        return read_csv(path)
-    return read_xlsx(path)
+        return read_csv(path, encoding)
+    backend = "calamine"
+    if kind in (FileKind.XLSX, FileKind.XLSB, FileKind.ODS):
+        facts = check_package(path)
+        if kind is FileKind.XLSX and not (facts.strict or facts.backslash_paths):
+            backend = "openpyxl"
+    return read_isolated(path, backend)
 
 
 def find_sheets(
@@ -167,22 +187,26 @@ def load_workbook(
     mapping: InputMapping | None = None,
     date_order: DateOrder | None = None,
     progress: Progress | None = None,
+    encoding: str = "utf-8-sig",
 ) -> LoadedWorkbook:
-    """Read ``path`` (an .xlsx workbook or a goals CSV) into records.
+    """Read ``path`` (a workbook, a goals CSV, or a folder of CSVs) into records.
 
     Raises :class:`InputError` when the workbook cannot be used at all; cells that cannot
     be used become problems on the result, and the rest is still read.
     """
-    raw = read_raw(path)
-    return load_raw(
-        raw,
-        path.name,
-        mapping,
-        date_order,
-        path=str(path),
-        sha256=file_sha256(path),
-        progress=progress,
-    )
+    raw = read_raw(path, encoding)
+    try:
+        return load_raw(
+            raw,
+            path.name,
+            mapping,
+            date_order,
+            path=str(path),
+            sha256=file_sha256(path),
+            progress=progress,
+        )
+    finally:
+        raw.close()
 
 
 def load_raw(
@@ -207,6 +231,17 @@ def load_raw(
     sheets = find_sheets(raw, mapping, ctx.notices)
     reads: dict[SheetKind, SheetRead] = {}
     for sheet in sheets.values():
+        if sheet.hidden_rows:
+            rows = sheet.hidden_rows
+            ctx.notices.append(
+                Notice(
+                    code="hidden-rows",
+                    message=f"sheet {sheet.name!r}: {len(rows):,} hidden row(s) were read like "
+                    "any other (unhide them in Excel to see what was checked)",
+                    cells=[f"{quote_sheet(sheet.name)}!{r}:{r}" for r in rows[:20]],
+                    count=len(rows),
+                )
+            )
         if sheet.merged:
             ctx.notices.append(
                 Notice(

@@ -56,6 +56,14 @@ class TextReporter(Reporter):
             lines += ["", self._summary(result, active)]
             return "\n".join(lines) + "\n"
         lines.extend(self._health(result))
+        if result.notices:
+            lines += ["", self.style("Reading the workbook", bold=True)]
+            for notice in result.notices:
+                lines.append(f"  {terminal_safe(notice.message)}")
+                if notice.cells:
+                    shown = ", ".join(terminal_safe(c) for c in notice.cells[:6])
+                    more = notice.count - min(len(notice.cells), 6)
+                    lines.append(f"      {shown}" + (f" (+{more:,} more)" if more > 0 else ""))
         skipped = [o for o in result.outcomes if o.status == "skipped"]
         if skipped:
             lines.append("")

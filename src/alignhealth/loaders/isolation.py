@@ -1,0 +1,235 @@
+"""Run the workbook reader in a child process with memory and time limits.
+
+Readers are native code or parse untrusted XML: a pathological file can make them abort
+the interpreter (python-calamine given one value at XFD1048576 asks for 512 GiB), exhaust
+memory or spin. The reader therefore runs in a child process under ``RLIMIT_AS`` and a
+deadline; the parent pulls rows from it in chunks, and a child that dies or overstays
+becomes one clear input error instead of a crash or a hang.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from alignhealth.errors import InputError
+from alignhealth.loaders.raw import RawSheet, RawWorkbook, RowStream
+
+CHUNK_ROWS = 2000
+
+
+def _env_number(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much the reader may take: address space (bytes) and wall time (seconds), from
+    ALIGNHEALTH_READ_MEMORY and ALIGNHEALTH_READ_TIMEOUT when set."""
+
+    memory: int = field(
+        default_factory=lambda: int(_env_number("ALIGNHEALTH_READ_MEMORY", 8 * 1024**3))
+    )
+    seconds: float = field(default_factory=lambda: _env_number("ALIGNHEALTH_READ_TIMEOUT", 600))
+
+
+def _open(path: Path, backend: str) -> RawWorkbook:
+    if backend == "calamine":
+        from alignhealth.loaders.calamine import read_calamine
+
+        return read_calamine(path)
+    from alignhealth.loaders.excel import read_xlsx
+
+    return read_xlsx(path)
+
+
+def _serve(conn: Connection, path: str, backend: str, memory: int) -> None:
+    """The child: open the workbook, then answer requests for rows until told to stop."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    except (ImportError, ValueError, OSError):
+        pass  # no limit where the platform has none; the deadline still holds
+    try:
+        raw = _open(Path(path), backend)
+    except InputError as exc:
+        conn.send(("error", exc.message, exc.code, exc.location))
+        return
+    except MemoryError:
+        conn.send(
+            (
+                "error",
+                f"{path}: reading the workbook needs more memory than the "
+                f"{memory // 1024**2} MiB allowed (ALIGNHEALTH_READ_MEMORY)",
+                "too-large",
+                path,
+            )
+        )
+        return
+    except Exception as exc:
+        conn.send(
+            (
+                "error",
+                f"{path}: the workbook cannot be read ({type(exc).__name__}: "
+                f"{exc}); re-save it from Excel as .xlsx",
+                "corrupt",
+                path,
+            )
+        )
+        return
+    sheets = [(s.name, s.hidden, s.merged, s.hidden_rows) for s in raw.sheets]
+    conn.send(("ok", sheets, raw.notices, raw.date_epoch_1904))
+    streams: dict[int, Iterator[Any]] = {}
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request[0] == "stop":
+            return
+        if request[0] == "open":
+            _, stream_id, index = request
+            streams[stream_id] = raw.sheets[index].rows()
+            conn.send(("opened",))
+            continue
+        _, stream_id = request
+        try:
+            chunk = []
+            for row in streams[stream_id]:
+                chunk.append(row)
+                if len(chunk) >= CHUNK_ROWS:
+                    break
+            if not chunk:
+                streams.pop(stream_id, None)
+            conn.send(("rows", chunk))
+        except InputError as exc:
+            conn.send(("error", exc.message, exc.code, exc.location))
+        except MemoryError:
+            conn.send(
+                (
+                    "error",
+                    f"{path}: the sheet needs more memory than the "
+                    f"{memory // 1024**2} MiB allowed (ALIGNHEALTH_READ_MEMORY)",
+                    "too-large",
+                    path,
+                )
+            )
+        except Exception as exc:
+            conn.send(
+                (
+                    "error",
+                    f"{path}: the workbook cannot be read ({type(exc).__name__}: {exc})",
+                    "corrupt",
+                    path,
+                )
+            )
+
+
+class IsolatedReader:
+    """The parent's end: a RawWorkbook whose rows come from the child."""
+
+    def __init__(self, path: Path, backend: str, limits: Limits | None = None) -> None:
+        self.path = path
+        self.limits = limits or Limits()
+        self.deadline = time.monotonic() + self.limits.seconds
+        # fork is cheap and needs no re-import, but is unsafe beside other threads (a
+        # progress display); then the child starts afresh.
+        method = "fork" if threading.active_count() == 1 and hasattr(os, "fork") else "spawn"
+        context: Any = multiprocessing.get_context(method)
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(child, str(path), backend, self.limits.memory), daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.streams = 0
+
+    def _receive(self) -> Any:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0 or not self.conn.poll(remaining):
+            self.close()
+            raise InputError(
+                f"{self.path}: reading took longer than {self.limits.seconds:.0f} s "
+                "(ALIGNHEALTH_READ_TIMEOUT) and was stopped; the file is pathological or far "
+                "larger than a goal workbook",
+                code="timeout",
+                location=str(self.path),
+            )
+        try:
+            message = self.conn.recv()
+        except (EOFError, OSError):
+            self.process.join(5)
+            code = self.process.exitcode
+            how = (
+                f"signal {signal.Signals(-code).name}"
+                if code is not None and code < 0
+                else f"exit code {code}"
+            )
+            raise InputError(
+                f"{self.path}: the spreadsheet reader stopped ({how}) on this file, which is "
+                "malformed or asks for more memory than allowed (ALIGNHEALTH_READ_MEMORY); "
+                "re-save it from Excel as .xlsx",
+                code="reader-crashed",
+                location=str(self.path),
+            ) from None
+        if message[0] == "error":
+            self.close()
+            raise InputError(message[1], code=message[2], location=message[3])
+        return message
+
+    def open(self) -> RawWorkbook:
+        _, sheets, notices, epoch_1904 = self._receive()
+        raw = RawWorkbook(
+            path=str(self.path),
+            sheets=[
+                RawSheet(name, hidden, self._rows(index), merged, hidden_rows)
+                for index, (name, hidden, merged, hidden_rows) in enumerate(sheets)
+            ],
+            notices=notices,
+            date_epoch_1904=epoch_1904,
+        )
+        raw.closer = self.close
+        return raw
+
+    def _rows(self, index: int) -> Any:
+        def rows() -> RowStream:
+            self.streams += 1
+            stream_id = self.streams
+            self.conn.send(("open", stream_id, index))
+            self._receive()
+            while True:
+                self.conn.send(("next", stream_id))
+                _, chunk = self._receive()
+                if not chunk:
+                    return
+                yield from chunk
+
+        return rows
+
+    def close(self) -> None:
+        if self.process.is_alive():
+            with contextlib.suppress(OSError):
+                self.conn.send(("stop",))
+            self.process.join(2)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join(2)
+        self.conn.close()
+
+
+def read_isolated(path: Path, backend: str, limits: Limits | None = None) -> RawWorkbook:
+    """Open ``path`` with ``backend`` ("openpyxl" or "calamine") in a limited child."""
+    return IsolatedReader(path, backend, limits).open()
