@@ -22,6 +22,7 @@ from alignhealth.health import summarize
 from alignhealth.loaders.result import LoadedWorkbook
 from alignhealth.loaders.workbook import gc_paused
 from alignhealth.plugins import PluginHost
+from alignhealth.reporters.base import Reporter
 from alignhealth.rules.base import Crash, Rule, RuleContext, RuleOptions, RunState, SkipRule
 from alignhealth.rules.registry import RuleRegistry
 from alignhealth.rules.selection import SelectionLayer, select_rules, severities
@@ -81,6 +82,15 @@ def presets(host: PluginHost) -> dict[str, Any]:
     for _, offered in host.each("get_rulesets"):
         for name, resource in (offered or {}).items():
             found.setdefault(name, resource)
+    return found
+
+
+def available_reporters(host: PluginHost) -> dict[str, type[Reporter]]:
+    """Every output format any plugin offers, by name (the first registration wins)."""
+    found: dict[str, type[Reporter]] = {}
+    for _, offered in host.each("get_reporters"):
+        for reporter in offered or ():
+            found.setdefault(reporter.name, reporter)
     return found
 
 

@@ -1,0 +1,1 @@
+"""Scheduled audits: check the configured workbooks, remember every run, mail what changed."""

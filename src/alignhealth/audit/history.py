@@ -1,0 +1,297 @@
+"""The audit history: every run and every finding, in SQLite, written atomically.
+
+A run is written in one transaction: a run that crashes or is killed half way leaves the
+history as it was. WAL journaling and a busy timeout let two audits started at once take
+turns instead of corrupting each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import astuple, dataclass, field
+from pathlib import Path
+
+from alignhealth.errors import UsageError
+from alignhealth.findings import Finding
+from alignhealth.runresult import RunResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    workbook TEXT NOT NULL,
+    workbook_sha256 TEXT,
+    ruleset TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    as_of TEXT NOT NULL,
+    counts TEXT NOT NULL,
+    findings INTEGER NOT NULL,
+    health_score INTEGER,
+    band TEXT,
+    exit_code INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS findings (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    fingerprint TEXT NOT NULL,
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    entity_kind TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    message TEXT NOT NULL,
+    cell TEXT,
+    owner TEXT,
+    hint TEXT,
+    suppressed INTEGER NOT NULL,
+    first_run_id INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    PRIMARY KEY (run_id, fingerprint)
+);
+CREATE INDEX IF NOT EXISTS runs_by_workbook ON runs(workbook, id);
+"""
+
+
+@dataclass
+class StoredFinding:
+    fingerprint: str
+    code: str
+    name: str
+    severity: str
+    entity_kind: str
+    entity_id: str
+    message: str
+    cell: str | None
+    owner: str | None
+    hint: str | None
+    suppressed: bool
+    first_run_id: int
+    first_seen: str
+
+
+@dataclass
+class Run:
+    id: int
+    started_at: str
+    workbook: str
+    as_of: str
+    health_score: int | None
+    band: str | None
+    findings: int
+    exit_code: int
+    ruleset: str
+    workbook_sha256: str | None = None
+
+
+@dataclass
+class Changes:
+    """A run's findings against the previous run of the same workbook."""
+
+    new: list[StoredFinding] = field(default_factory=list)
+    persisting: list[StoredFinding] = field(default_factory=list)
+    resolved: list[StoredFinding] = field(default_factory=list)
+    previous: Run | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new or self.resolved)
+
+
+class History:
+    """An SQLite history file (created on first use)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA busy_timeout=60000")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise UsageError(f"{path}: not a usable history database ({exc})") from None
+        self.db.row_factory = sqlite3.Row
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: all of it, or (on any exception or a kill) none of it."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def runs(self, workbook: str | None = None) -> list[Run]:
+        query = "SELECT * FROM runs" + (" WHERE workbook = ?" if workbook else "") + " ORDER BY id"
+        rows = self.db.execute(query, (workbook,) if workbook else ()).fetchall()
+        return [
+            Run(
+                id=r["id"],
+                started_at=r["started_at"],
+                workbook=r["workbook"],
+                as_of=r["as_of"],
+                health_score=r["health_score"],
+                band=r["band"],
+                findings=r["findings"],
+                exit_code=r["exit_code"],
+                ruleset=r["ruleset"],
+                workbook_sha256=r["workbook_sha256"],
+            )
+            for r in rows
+        ]
+
+    def run(self, run_id: int) -> Run:
+        found = [r for r in self.runs() if r.id == run_id]
+        if not found:
+            raise UsageError(f"{self.path}: no run {run_id}; `alignhealth history` lists them")
+        return found[0]
+
+    def findings(self, run_id: int) -> list[StoredFinding]:
+        rows = self.db.execute(
+            "SELECT * FROM findings WHERE run_id = ? ORDER BY rowid", (run_id,)
+        ).fetchall()
+        return [
+            StoredFinding(
+                fingerprint=r["fingerprint"],
+                code=r["code"],
+                name=r["name"],
+                severity=r["severity"],
+                entity_kind=r["entity_kind"],
+                entity_id=r["entity_id"],
+                message=r["message"],
+                cell=r["cell"],
+                owner=r["owner"],
+                hint=r["hint"],
+                suppressed=bool(r["suppressed"]),
+                first_run_id=r["first_run_id"],
+                first_seen=r["first_seen"],
+            )
+            for r in rows
+        ]
+
+    def record(self, result: RunResult, workbook: str) -> tuple[int, Changes]:
+        """Store a run and its findings; return its id and what changed since the previous
+        run of the same workbook (by fingerprint, so rows that move keep their identity)."""
+        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self.transaction() as db:
+            previous_runs = self.runs(workbook)
+            previous = previous_runs[-1] if previous_runs else None
+            before = {f.fingerprint: f for f in self.findings(previous.id)} if previous else {}
+            cursor = db.execute(
+                "INSERT INTO runs (started_at, workbook, workbook_sha256, ruleset, "
+                "tool_version, as_of, counts, findings, health_score, band, exit_code) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    started,
+                    workbook,
+                    result.source.sha256,
+                    result.ruleset.name,
+                    result.tool.version,
+                    result.as_of.isoformat(),
+                    json.dumps(result.source.counts),
+                    len(result.active_findings()),
+                    result.summary.health_score,
+                    result.summary.band,
+                    result.exit_code,
+                ),
+            )
+            run_id = int(cursor.lastrowid or 0)
+            _pause_for_tests()
+            rows = []
+            seen: set[str] = set()
+            for finding in result.findings:
+                if finding.fingerprint in seen:
+                    continue
+                seen.add(finding.fingerprint)
+                earlier = before.get(finding.fingerprint)
+                rows.append(_row(run_id, finding, earlier, started))
+            db.executemany(
+                "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+        changes = self.compare(previous.id if previous else None, run_id)
+        changes.previous = previous
+        return run_id, changes
+
+    def compare(self, old_run: int | None, new_run: int) -> Changes:
+        """New, persisting and resolved findings between two runs (suppressed ones aside)."""
+        old = (
+            {f.fingerprint: f for f in self.findings(old_run) if not f.suppressed}
+            if old_run is not None
+            else {}
+        )
+        new = {f.fingerprint: f for f in self.findings(new_run) if not f.suppressed}
+        return Changes(
+            new=[f for k, f in new.items() if k not in old],
+            persisting=[f for k, f in new.items() if k in old],
+            resolved=[f for k, f in old.items() if k not in new],
+        )
+
+    def runs_persisted(self, finding: StoredFinding, workbook: str, upto: int) -> int:
+        """How many runs of the workbook (up to ``upto``) have held this finding."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM findings JOIN runs ON runs.id = findings.run_id "
+            "WHERE runs.workbook = ? AND findings.fingerprint = ? AND runs.id <= ? "
+            "AND runs.id >= ?",
+            (workbook, finding.fingerprint, upto, finding.first_run_id),
+        ).fetchone()
+        return int(row[0])
+
+    def trend(self, workbook: str, last: int = 8) -> list[int | None]:
+        return [r.health_score for r in self.runs(workbook)[-last:]]
+
+
+def stored(f: Finding, earlier: StoredFinding | None, run_id: int, started: str) -> StoredFinding:
+    """A finding as the history keeps it, carrying when it was first seen."""
+    location = f.location
+    return StoredFinding(
+        fingerprint=f.fingerprint,
+        code=f.code,
+        name=f.name,
+        severity=f.severity.value,
+        entity_kind=f.entity.kind,
+        entity_id=f.entity.id,
+        message=f.message,
+        cell=location.cell if location else None,
+        owner=f.owner,
+        hint=f.hint,
+        suppressed=f.suppressed,
+        first_run_id=earlier.first_run_id if earlier else run_id,
+        first_seen=earlier.first_seen if earlier else started,
+    )
+
+
+def _row(
+    run_id: int, f: Finding, earlier: StoredFinding | None, started: str
+) -> tuple[object, ...]:
+    return (run_id, *astuple(stored(f, earlier, run_id, started)))
+
+
+def _pause_for_tests() -> None:
+    """Lets a test kill an audit while its transaction is open."""
+    pause = os.environ.get("ALIGNHEALTH_TEST_PAUSE_IN_TRANSACTION")
+    if pause:
+        marker = Path(pause)
+        marker.write_text("in transaction")
+        time.sleep(60)
+
+
+def summarize_runs(runs: Sequence[Run]) -> str:
+    """A small table of runs and the health-score trend."""
+    lines = ["  run  started (UTC)              as of       score  findings  exit  workbook"]
+    for r in runs:
+        score = "-" if r.health_score is None else str(r.health_score)
+        lines.append(
+            f"  {r.id:>3}  {r.started_at:<25}  {r.as_of}  {score:>5}  "
+            f"{r.findings:>8}  {r.exit_code:>4}  {r.workbook}"
+        )
+    return "\n".join(lines)

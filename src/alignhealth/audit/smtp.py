@@ -1,0 +1,117 @@
+"""Send mail properly: TLS, login from the environment, timeouts, retries that make sense."""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import socket
+import ssl
+import time
+from collections.abc import Callable, Sequence
+from email.message import EmailMessage
+from pathlib import Path
+
+from alignhealth.audit.config import SmtpConfig
+from alignhealth.errors import AlignhealthError, UsageError
+
+
+class DeliveryError(AlignhealthError):
+    """Mail could not be delivered (exit code 4); the run is still recorded."""
+
+    code = "delivery"
+
+
+def _temporary(exc: BaseException) -> bool:
+    """4xx replies and dropped connections are worth another try; 5xx and auth are not."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return False
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return isinstance(
+        exc, smtplib.SMTPServerDisconnected | ConnectionError | socket.timeout | TimeoutError
+    )
+
+
+class Mailer:
+    """Delivers messages through one configured SMTP server."""
+
+    def __init__(
+        self, config: SmtpConfig, base: Path, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self.config = config
+        self.sleep = sleep
+        self.password: str | None = None
+        if config.username:
+            if not config.password_env:
+                raise UsageError(
+                    "[email.smtp] username is set but password-env is not: name "
+                    "the environment variable that holds the password"
+                )
+            self.password = os.environ.get(config.password_env)
+            if self.password is None:
+                raise UsageError(
+                    f"[email.smtp] password-env: the environment variable "
+                    f"{config.password_env} is not set"
+                )
+        self.context = ssl.create_default_context(
+            cafile=str(base / config.ca_file) if config.ca_file else None
+        )
+
+    def _connect(self) -> smtplib.SMTP:
+        config = self.config
+        port = config.resolved_port()
+        if config.security == "tls":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                config.host, port, timeout=config.timeout, context=self.context
+            )
+        else:
+            client = smtplib.SMTP(config.host, port, timeout=config.timeout)
+        client.ehlo()
+        if config.security == "starttls":
+            client.starttls(context=self.context)
+            client.ehlo()
+        if config.username and self.password is not None:
+            client.login(config.username, self.password)
+        return client
+
+    def send(self, messages: Sequence[EmailMessage]) -> None:
+        """Send every message on one connection, retrying temporary failures with backoff;
+        a permanent failure or a failed login is raised as :class:`DeliveryError`."""
+        pending = list(messages)
+        attempt = 0
+        while pending:
+            try:
+                with self._connect() as client:
+                    while pending:
+                        client.send_message(pending[0])
+                        pending.pop(0)
+            except (smtplib.SMTPException, OSError) as exc:
+                if not _temporary(exc) or attempt >= self.config.retries:
+                    raise DeliveryError(self._describe(exc, attempt)) from None
+                self.sleep(self.config.backoff * (2**attempt))
+                attempt += 1
+
+    def _describe(self, exc: BaseException, attempt: int) -> str:
+        where = f"{self.config.host}:{self.config.resolved_port()}"
+        tries = f" after {attempt + 1} attempts" if attempt else ""
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            return (
+                f"mail to {where}: login refused ({exc.smtp_code}); check the user and "
+                f"the password in {self.config.password_env}"
+            )
+        if isinstance(exc, smtplib.SMTPResponseException):
+            return f"mail to {where}: refused{tries} ({exc.smtp_code} {exc.smtp_error!r})"
+        return f"mail to {where}: {type(exc).__name__}: {exc}{tries}"
+
+
+def write_outbox(messages: Sequence[EmailMessage], folder: Path, stem: str) -> list[Path]:
+    """--dry-run: each message as an .eml file, instead of sending."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index, message in enumerate(messages, start=1):
+        path = folder / f"{stem}-{index:02d}.eml"
+        path.write_bytes(bytes(message))
+        paths.append(path)
+    return paths

@@ -1,0 +1,370 @@
+"""Scheduled audits against a real SMTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from alignhealth.cli import main
+from alignhealth.testing import write_workbook
+from tests.audit.smtp_server import Server
+
+MEASURED = {"KPI": "Score", "Target": 10, "Actual": 9}
+
+
+def goals(*, orphan: bool = True, unowned: bool = False) -> dict[str, Any]:
+    rows = [
+        {"ID": "G1", "Title": "Grow", "Level": "Company", "Owner": "P1", **MEASURED},
+        {
+            "ID": "G2",
+            "Title": "Sell",
+            "Parent": "G1",
+            "Level": "Division",
+            "Owner": "P2",
+            **MEASURED,
+        },
+        {
+            "ID": "G3",
+            "Title": "Make",
+            "Parent": "G1",
+            "Level": "Division",
+            "Owner": "P3",
+            **MEASURED,
+        },
+    ]
+    if orphan:
+        rows.append({"ID": "G9", "Title": "Orphan", "Level": "Division", "Owner": "P3", **MEASURED})
+    if unowned:
+        rows.append(
+            {
+                "ID": "G8",
+                "Title": "Unowned",
+                "Parent": "G1",
+                "Level": "Division",
+                "Priority": 1,
+                **MEASURED,
+            }
+        )
+    projects = [
+        {"ID": f"PR{r['ID']}", "Name": "Work", "Goal": r["ID"], "Owner": "P2"} for r in rows[1:]
+    ]
+    people = [
+        {"ID": "P1", "Name": "Ann Archer", "Email": "ann@acme.example", "Level": "Company"},
+        {
+            "ID": "P2",
+            "Name": "Bob Brown",
+            "Email": "bob@acme.example",
+            "Manager": "P1",
+            "Level": "Division",
+        },
+        {
+            "ID": "P3",
+            "Name": "Cy Cole",
+            "Email": "cy@acme.example",
+            "Manager": "P1",
+            "Level": "Division",
+        },
+    ]
+    return {"goals": rows, "people": people, "projects": projects}
+
+
+def config(folder: Path, server: Server | None, **email: Any) -> Path:
+    smtp = email.pop("smtp", {})
+    lines = [
+        'workbooks = ["client.xlsx"]',
+        "as-of = 2026-11-15",
+        "[history]",
+        'database = "history.sqlite"',
+        "[reports]",
+        'folder = "reports"',
+        'formats = ["html", "xlsx"]',
+        "[email]",
+        'from = "alignhealth@acme.example"',
+        'to = ["pmo@acme.example"]',
+        'attach = ["html"]',
+    ]
+    for key, value in email.items():
+        lines.append(f"{key} = {json.dumps(value)}")
+    lines.append("[email.smtp]")
+    lines.append('host = "127.0.0.1"')
+    lines.append(f"port = {server.port if server else 2525}")
+    lines.append(f'security = "{smtp.pop("security", "none")}"')
+    lines.append("timeout = 5")
+    lines.append("backoff = 0")
+    for key, value in smtp.items():
+        lines.append(f"{key} = {json.dumps(value)}")
+    path = folder / "audit.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def audit(path: Path, *args: str) -> Any:
+    return CliRunner().invoke(main, ["audit", str(path), "--no-plugins", *args])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    running = Server(tmp_path)
+    yield running
+    running.stop()
+
+
+def parts(message: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {"attachments": []}
+    for part in message.walk():
+        if part.get_filename():
+            found["attachments"].append(part.get_filename())
+        elif part.get_content_type() in ("text/plain", "text/html"):
+            found[part.get_content_type()] = part.get_payload(decode=True).decode()
+    return found
+
+
+def test_first_run_then_a_fix_and_a_new_problem(tmp_path: Path, server: Server) -> None:
+    write_workbook(tmp_path / "client.xlsx", **goals())
+    path = config(tmp_path, server)
+    first = audit(path)
+    assert first.exit_code == 1, first.output
+    assert "run 1" in first.stdout and "1 new" in first.stdout
+    (digest,) = server.messages
+    assert digest.recipients == ["pmo@acme.example"]
+    assert digest.sender == "alignhealth@acme.example"
+    assert digest.message["Subject"].startswith("Alignment health: client.xlsx")
+    body = parts(digest.message)
+    assert "Orphan" in body["text/plain"] and "Orphan" in body["text/html"]
+    assert "1 new, 0 resolved, 0 persisting" in body["text/plain"]
+    assert body["attachments"] == ["client-2026-11-15.html"]
+    assert (tmp_path / "reports" / "client-2026-11-15.xlsx").exists()
+
+    write_workbook(tmp_path / "client.xlsx", **goals(orphan=False, unowned=True))
+    second = audit(path)
+    assert second.exit_code == 1
+    digest = server.messages[-1]
+    text = parts(digest.message)["text/plain"]
+    assert "1 new, 1 resolved, 0 persisting" in text
+    assert text.index("New (1)") < text.index("Resolved (1)")
+    assert "AH201" in text.split("Resolved")[0] and "AH101" in text.split("Resolved")[1]
+    assert "trend 75 -> 75" in text
+    history = CliRunner().invoke(main, ["history", "--config", str(path)])
+    assert "    1  " in history.stdout and "    2  " in history.stdout
+    assert "trend client.xlsx:" in history.stdout
+    diff = CliRunner().invoke(main, ["history", "--config", str(path), "--diff", "1", "2"])
+    assert "new (1):" in diff.stdout and "resolved (1):" in diff.stdout
+
+
+def test_the_same_workbook_twice_is_all_persisting(tmp_path: Path, server: Server) -> None:
+    write_workbook(tmp_path / "client.xlsx", **goals(unowned=True))
+    path = config(tmp_path, server)
+    audit(path)
+    second = audit(path)
+    assert "0 new, 0 resolved, 2 persisting" in second.stdout
+    text = parts(server.messages[-1].message)["text/plain"]
+    assert "0 new, 0 resolved, 2 persisting" in text and "since 20" in text
+    quiet = config(tmp_path, server, **{"skip-when-unchanged": True})
+    count = len(server.messages)
+    third = audit(quiet)
+    assert "nothing changed, no mail" in third.stderr
+    assert len(server.messages) == count
+
+
+def test_per_leader_mail_and_escalation(tmp_path: Path, server: Server) -> None:
+    write_workbook(tmp_path / "client.xlsx", **goals(unowned=True))
+    path = config(tmp_path, server, **{"per-leader": True, "escalate-after-runs": 2})
+    audit(path)
+    leaders = {m.recipients[0]: m for m in server.messages if m.recipients != ["pmo@acme.example"]}
+    assert set(leaders) == {"cy@acme.example"}  # the orphan's owner; G8 has no owner
+    cy = parts(leaders["cy@acme.example"].message)["text/plain"]
+    assert "G9" in cy and "G8" not in cy and leaders["cy@acme.example"].message["Cc"] is None
+    server.messages.clear()
+    audit(path)
+    cy_mail = next(m for m in server.messages if "cy@acme.example" in m.recipients)
+    assert cy_mail.message["Cc"] == "ann@acme.example"  # her manager, after 2 runs
+    assert "ann@acme.example" in cy_mail.recipients
+
+
+def test_starttls_with_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server = Server(tmp_path, "starttls", login=("audit", "s3cret"))
+    try:
+        write_workbook(tmp_path / "client.xlsx", **goals())
+        monkeypatch.setenv("AH_SMTP_PASSWORD", "s3cret")
+        path = config(
+            tmp_path,
+            server,
+            smtp={
+                "security": "starttls",
+                "username": "audit",
+                "password-env": "AH_SMTP_PASSWORD",
+                "ca-file": "cert.pem",
+            },
+        )
+        result = audit(path)
+        assert result.exit_code == 1, result.output
+        assert len(server.messages) == 1
+        monkeypatch.setenv("AH_SMTP_PASSWORD", "wrong")
+        before = server.handler.connections
+        refused = audit(path)
+        assert refused.exit_code == 4 and "login refused" in refused.stderr
+        # one connection, never retried: EHLO before and after STARTTLS
+        assert server.handler.connections == before + 2
+        assert "the run is recorded" in refused.stderr
+        runs = json.loads(
+            CliRunner().invoke(main, ["history", "--config", str(path), "--format", "json"]).stdout
+        )
+        assert len(runs) == 2
+    finally:
+        server.stop()
+
+
+def test_implicit_tls(tmp_path: Path) -> None:
+    server = Server(tmp_path, "tls")
+    try:
+        write_workbook(tmp_path / "client.xlsx", **goals())
+        path = config(tmp_path, server, smtp={"security": "tls", "ca-file": "cert.pem"})
+        assert audit(path).exit_code == 1
+        assert len(server.messages) == 1
+        untrusted = config(tmp_path, server, smtp={"security": "tls"})
+        failed = audit(untrusted)
+        assert failed.exit_code == 4 and "CERTIFICATE_VERIFY_FAILED" in failed.stderr
+    finally:
+        server.stop()
+
+
+def test_temporary_failures_are_retried_permanent_ones_are_not(
+    tmp_path: Path, server: Server
+) -> None:
+    write_workbook(tmp_path / "client.xlsx", **goals())
+    path = config(tmp_path, server, smtp={"retries": 2})
+    server.handler.refuse = ["451 4.3.0 try again later"]
+    assert audit(path).exit_code == 1
+    assert len(server.messages) == 1
+    server.handler.refuse = ["550 5.7.1 relaying denied"] * 3
+    before = server.handler.connections
+    failed = audit(path)
+    assert failed.exit_code == 4 and "550" in failed.stderr
+    assert server.handler.connections == before + 1
+
+
+def test_dry_run_writes_eml_and_records_the_run(tmp_path: Path) -> None:
+    write_workbook(tmp_path / "client.xlsx", **goals())
+    path = config(tmp_path, None, **{"per-leader": True})
+    result = audit(path, "--dry-run")
+    assert result.exit_code == 1
+    emls = sorted((tmp_path / "outbox").glob("*.eml"))
+    assert [p.name for p in emls] == ["client-01.eml", "client-02.eml"]
+    assert b"Subject: Alignment health: client.xlsx" in emls[0].read_bytes()
+    assert (
+        len(
+            json.loads(
+                CliRunner()
+                .invoke(main, ["history", "--config", str(path), "--format", "json"])
+                .stdout
+            )
+        )
+        == 1
+    )
+    assert audit(path, "--dry-run", "--no-history").exit_code == 1
+    assert (
+        len(
+            json.loads(
+                CliRunner()
+                .invoke(main, ["history", "--config", str(path), "--format", "json"])
+                .stdout
+            )
+        )
+        == 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'workbooks = ["x.xlsx"]\n[email]\nfrom = "a@b"\n[email.smtp]\nhost = "h"\n'
+            'password = "hunter2"\n',
+            "password in the config file is refused",
+        ),
+        (
+            'workbooks = ["x.xlsx"]\nfail_on = "low"\n',
+            "unknown key 'fail_on' (did you mean 'fail-on'",
+        ),
+        ('workbooks = ["missing-*.xlsx"]\n', "matches no file"),
+        ('workbooks = ["x.xlsx"]\n[email]\nfrom = "a@b"\n', "[email.smtp] is required"),
+    ],
+)
+def test_config_errors_name_the_key(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "x.xlsx").write_bytes(b"")
+    path = tmp_path / "audit.toml"
+    path.write_text(text)
+    result = audit(path)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_a_killed_audit_leaves_the_history_as_it_was(tmp_path: Path) -> None:
+    write_workbook(tmp_path / "client.xlsx", **goals())
+    path = config(tmp_path, None)
+    path.write_text(path.read_text().replace("[email]", "[email]\nenabled = false"))
+    assert audit(path).exit_code == 1
+    marker = tmp_path / "in-transaction"
+    env = {**os.environ, "ALIGNHEALTH_TEST_PAUSE_IN_TRANSACTION": str(marker)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "alignhealth", "audit", str(path), "--no-plugins"], env=env
+    )
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the audit never reached its transaction"
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    db = sqlite3.connect(tmp_path / "history.sqlite")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
+    assert db.execute("SELECT COUNT(DISTINCT run_id) FROM findings").fetchone()[0] == 1
+    db.close()
+    assert audit(path).exit_code == 1  # and the next audit carries on from it
+    runs = json.loads(
+        CliRunner().invoke(main, ["history", "--config", str(path), "--format", "json"]).stdout
+    )
+    assert [r["id"] for r in runs] == [1, 2]
+
+
+def test_two_audits_at_once_both_land(tmp_path: Path) -> None:
+    write_workbook(tmp_path / "client.xlsx", **goals())
+    path = config(tmp_path, None)
+    path.write_text(path.read_text().replace("[email]", "[email]\nenabled = false"))
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "alignhealth", "audit", str(path), "--no-plugins"],
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
+    assert [p.wait(120) for p in processes] == [1, 1]
+    db = sqlite3.connect(tmp_path / "history.sqlite")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 2
+    db.close()
+
+
+def test_the_example_audit_works_from_a_checkout(tmp_path: Path) -> None:
+    import shutil
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    for name in ("audit.toml", "acme.toml", "acme-goals.xlsx"):
+        shutil.copy(examples / name, tmp_path / name)
+    result = CliRunner().invoke(
+        main, ["audit", str(tmp_path / "audit.toml"), "--dry-run", "--no-plugins"]
+    )
+    assert result.exit_code == 1, result.output
+    assert (tmp_path / "outbox" / "acme-goals-01.eml").exists()
+    listed = CliRunner().invoke(main, ["history", "--config", str(tmp_path / "audit.toml")])
+    assert "acme-goals.xlsx" in listed.stdout and "74" in listed.stdout
