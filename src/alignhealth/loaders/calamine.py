@@ -9,13 +9,22 @@ it abort the whole interpreter.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from openpyxl.utils import get_column_letter
 
 from alignhealth.errors import InputError
-from alignhealth.loaders.raw import RawSheet, RawWorkbook, RowStream
+from alignhealth.loaders.excel import SheetScan, fill_merged, scan_sheet, sheet_parts
+from alignhealth.loaders.raw import (
+    CellError,
+    RawSheet,
+    RawWorkbook,
+    RowStream,
+    UncalculatedFormula,
+)
 
 
 def _value(value: Any) -> object:
@@ -28,8 +37,12 @@ def _value(value: Any) -> object:
     return value
 
 
-def read_calamine(path: Path) -> RawWorkbook:
-    """Open ``path`` with python-calamine (read-only)."""
+def read_calamine(path: Path, xlsx: bool = False) -> RawWorkbook:
+    """Open ``path`` with python-calamine (read-only).
+
+    For an .xlsx, a byte scan of each sheet's XML restores what calamine cannot see: error
+    values, formulas without a saved value, hidden rows.
+    """
     import python_calamine
 
     name = str(path)
@@ -48,6 +61,7 @@ def read_calamine(path: Path) -> RawWorkbook:
             code="corrupt",
             location=name,
         ) from None
+    parts = sheet_parts(path) if xlsx else {}
     sheets = []
     for meta in book.sheets_metadata:
         if "ChartSheet" in str(meta.typ):
@@ -57,24 +71,60 @@ def read_calamine(path: Path) -> RawWorkbook:
             f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
             for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])
         ]
+        scan = scan_sheet(path, parts.get(meta.name)) if xlsx else SheetScan()
         sheets.append(
             RawSheet(
                 name=meta.name,
-                hidden="Visible" not in str(meta.visible) or "VeryHidden" in str(meta.visible),
-                rows=_rows(sheet),
+                hidden=not str(meta.visible).endswith(".Visible"),
+                rows=_rows(sheet, scan, merged),
                 merged=merged,
+                hidden_rows=scan.hidden_rows,
             )
         )
-    return RawWorkbook(path=name, sheets=sheets)
+    return RawWorkbook(path=name, sheets=sheets, date_epoch_1904=xlsx and _is_1904(path))
 
 
-def _rows(sheet: Any) -> Any:
+def _is_1904(path: Path) -> bool:
+    """Whether an .xlsx counts its dates from 1904 (dates calamine does not convert, such
+    as bare serial numbers, need it)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = archive.read("xl/workbook.xml")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return False
+    return re.search(rb'date1904="(?:1|true)"', book) is not None
+
+
+def _rows(sheet: Any, scan: SheetScan, merged: list[str]) -> Any:
+    marks: dict[int, list[tuple[int, object]]] = {}
+    for (row, col), text in scan.errors.items():
+        marks.setdefault(row, []).append((col, CellError(text)))
+    for row, col in scan.bare_formulas:
+        marks.setdefault(row, []).append(
+            (col, UncalculatedFormula("formula without a saved value"))
+        )
+
     def rows() -> RowStream:
+        stream = _values()
+        return fill_merged(stream, merged) if merged else stream
+
+    def _values() -> RowStream:
+        seen_data = False
         for index, values in enumerate(sheet.iter_rows(), start=1):
             cleaned = [_value(v) for v in values]
+            for col, value in marks.get(index, ()):
+                if col >= len(cleaned):
+                    cleaned.extend([None] * (col + 1 - len(cleaned)))
+                if cleaned[col] is None:
+                    cleaned[col] = value
             while cleaned and cleaned[-1] is None:
                 cleaned.pop()
             if cleaned:
+                seen_data = True
+                yield index, cleaned
+            elif seen_data:
+                # calamine reads a cell of spaces as empty; an empty row inside the data
+                # is still a row the user may have meant, so it is counted as blank.
                 yield index, cleaned
 
     return rows

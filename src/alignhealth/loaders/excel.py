@@ -54,12 +54,12 @@ def read_xlsx(path: Path) -> RawWorkbook:
             code="corrupt",
             location=name,
         ) from None
-    parts = _sheet_parts(path)
+    parts = sheet_parts(path)
     sheets: list[RawSheet] = []
     for ws in book.worksheets:
         if not hasattr(ws, "reset_dimensions"):
             continue  # a chart sheet holds no cells
-        scan = _scan_sheet(path, parts.get(ws.title))
+        scan = scan_sheet(path, parts.get(ws.title))
         sheets.append(
             RawSheet(
                 name=ws.title,
@@ -80,7 +80,7 @@ def _row_reader(ws: Any, scan: SheetScan) -> Any:
     def rows() -> RowStream:
         ws.reset_dimensions()
         stream = _iter_values(ws, scan.bare_formulas)
-        return _fill_merged(stream, scan.merged) if scan.merged else stream
+        return fill_merged(stream, scan.merged) if scan.merged else stream
 
     return rows
 
@@ -105,7 +105,7 @@ def _iter_values(ws: Any, bare_formulas: set[tuple[int, int]]) -> RowStream:
             yield number, values
 
 
-def _fill_merged(stream: RowStream, merged: Sequence[str]) -> RowStream:
+def fill_merged(stream: RowStream, merged: Sequence[str]) -> RowStream:
     """Give every cell of a merged range its top-left value."""
     ranges = []
     for ref in merged:
@@ -155,7 +155,7 @@ def _fill_merged(stream: RowStream, merged: Sequence[str]) -> RowStream:
         index += 1
 
 
-def _sheet_parts(path: Path) -> dict[str, str]:
+def sheet_parts(path: Path) -> dict[str, str]:
     """Sheet name -> the zip member holding its XML, from the workbook's relationships."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -186,16 +186,26 @@ _BARE_FORMULA = re.compile(
 )
 
 
+_ERROR_CELL = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*?\bt="e"[^>]*>'
+    rb"(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>",
+    re.DOTALL,
+)
+
+
 @dataclass
 class SheetScan:
-    """What a byte scan of a sheet's XML finds that openpyxl's read-only mode cannot see."""
+    """What a byte scan of a sheet's XML finds that a reader may not see: merged ranges
+    and hidden rows (openpyxl's read-only mode), formulas without a saved value (both
+    readers), and error values (which python-calamine turns into blanks)."""
 
     merged: list[str] = field(default_factory=list)
     hidden_rows: list[int] = field(default_factory=list)
     bare_formulas: set[tuple[int, int]] = field(default_factory=set)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
-def _scan_sheet(path: Path, member: str | None) -> SheetScan:
+def scan_sheet(path: Path, member: str | None) -> SheetScan:
     """Merged ranges, hidden rows and formulas without a saved value, by a byte scan.
 
     A scan rather than a parse: these sit among or after the cell data, and a second full
@@ -207,6 +217,7 @@ def _scan_sheet(path: Path, member: str | None) -> SheetScan:
     merged: list[str] = []
     hidden: list[int] = []
     formulas: list[tuple[bytes, bytes]] = []
+    errors: list[tuple[bytes, bytes, bytes]] = []
     try:
         with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
             tail = b""
@@ -219,6 +230,8 @@ def _scan_sheet(path: Path, member: str | None) -> SheetScan:
                         hidden.append(int(number[1]))
                 if b"<f" in data:
                     formulas.extend(_BARE_FORMULA.findall(data))
+                if b't="e"' in data:
+                    errors.extend(_ERROR_CELL.findall(data))
                 # An element cut by the chunk boundary is whole in the next window.
                 tail = data[-4096:]
     except (KeyError, zipfile.BadZipFile, OSError):
@@ -228,6 +241,10 @@ def _scan_sheet(path: Path, member: str | None) -> SheetScan:
     scan.hidden_rows = sorted(set(hidden))
     scan.bare_formulas = {
         (int(row), column_index_from_string(col.decode("ascii")) - 1) for col, row in formulas
+    }
+    scan.errors = {
+        (int(row), column_index_from_string(col.decode("ascii")) - 1): text.decode("utf-8")
+        for col, row, text in errors
     }
     return scan
 

@@ -46,10 +46,10 @@ class Limits:
 
 
 def _open(path: Path, backend: str) -> RawWorkbook:
-    if backend == "calamine":
+    if backend in ("calamine", "calamine-xlsx"):
         from alignhealth.loaders.calamine import read_calamine
 
-        return read_calamine(path)
+        return read_calamine(path, xlsx=backend == "calamine-xlsx")
     from alignhealth.loaders.excel import read_xlsx
 
     return read_xlsx(path)
@@ -231,5 +231,6 @@ class IsolatedReader:
 
 
 def read_isolated(path: Path, backend: str, limits: Limits | None = None) -> RawWorkbook:
-    """Open ``path`` with ``backend`` ("openpyxl" or "calamine") in a limited child."""
+    """Open ``path`` with ``backend`` ("openpyxl", "calamine" or "calamine-xlsx") in a
+    limited child."""
     return IsolatedReader(path, backend, limits).open()

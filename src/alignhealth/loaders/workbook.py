@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import islice
@@ -64,10 +65,10 @@ def read_raw(path: Path, encoding: str = "utf-8-sig") -> RawWorkbook:
     """Open ``path`` with the reader its content calls for.
 
     CSV is read here; every workbook format is read in an isolated child process, after
-    the package passed the guard (no zip bombs, no XML entities). openpyxl reads .xlsx
-    (it sees error values, merged ranges, formulas without a saved value); python-calamine
-    reads .xls, .xlsb, .ods, and the .xlsx variants openpyxl cannot (Strict Open XML,
-    backslash paths).
+    the package passed the guard (no zip bombs, no XML entities). python-calamine reads
+    everything (for .xlsx, a byte scan of the sheet XML restores the error values and
+    formulas without a saved value it cannot see); for .xlsx, openpyxl's streaming reader
+    is the fallback where calamine fails, and ALIGNHEALTH_READER=openpyxl chooses it.
     """
     if is_csv_dataset(path):
         return read_csv_folder(path, encoding)
@@ -78,8 +79,25 @@ def read_raw(path: Path, encoding: str = "utf-8-sig") -> RawWorkbook:
     if kind in (FileKind.XLSX, FileKind.XLSB, FileKind.ODS):
         facts = check_package(path)
         if kind is FileKind.XLSX and not (facts.strict or facts.backslash_paths):
-            backend = "openpyxl"
-    return read_isolated(path, backend)
+            backend = os.environ.get("ALIGNHEALTH_READER", "calamine-xlsx")
+    if backend != "calamine-xlsx":
+        return read_isolated(path, backend)
+    # The fast reader first; where it fails (a file that asks calamine for too much
+    # memory, say) openpyxl's streaming reader still can.
+    try:
+        return read_isolated(path, backend)
+    except InputError as exc:
+        if exc.code not in ("reader-crashed", "too-large", "corrupt", "timeout"):
+            raise
+        raw = read_isolated(path, "openpyxl")
+        raw.notices.append(
+            Notice(
+                code="reader-fallback",
+                message=f"the fast reader could not read the file "
+                f"({exc.message}); it was read with openpyxl instead",
+            )
+        )
+        return raw
 
 
 def find_sheets(

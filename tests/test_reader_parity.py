@@ -1,0 +1,69 @@
+"""Both .xlsx readers (python-calamine, the fast default, and openpyxl, the fallback) give
+the same entities, values and cell locations."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alignhealth.loaders.result import LoadedWorkbook
+from alignhealth.loaders.workbook import load_workbook
+from alignhealth.template import write_template
+from tests.hostile import build as b
+from tests.hostile import test_hostile as h
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme-goals.xlsx"
+
+WORKBOOKS: dict[str, Callable[[Path], Path]] = {
+    "the example": lambda d: EXAMPLE,
+    "the template, filled": lambda d: write_template(d / "t.xlsx", example=True),
+    "error values": lambda d: b.book_with(d, "e.xlsx", [h.HEADER, *h.ROWS], h._error_cells),
+    "formula without a value": lambda d: b.book_with(d, "f.xlsx", [h.HEADER, *h.ROWS], h._formula),
+    "merged cells": lambda d: b.book_with(d, "m.xlsx", [h.HEADER, *h.ROWS], h._merged),
+    "hidden rows": lambda d: b.book_with(d, "hr.xlsx", [h.HEADER, *h.ROWS], h._hidden_rows),
+    "1904 dates": lambda d: b.book_with(d, "mac.xlsx", [h.HEADER, *h.ROWS], h._mac),
+    "values outside the headers": lambda d: b.book_with(
+        d, "o.xlsx", [h.HEADER, *h.ROWS], h._edit_cells(H2="stray", J3=5)
+    ),
+    "typed #N/A": lambda d: b.book_with(d, "na.xlsx", [h.HEADER, *h.ROWS], h._typed_na),
+    "title block": lambda d: b.book_with(d, "tb.xlsx", [["Plan"], [], h.HEADER, *h.ROWS]),
+}
+
+
+def snapshot(loaded: LoadedWorkbook) -> dict[str, Any]:
+    def records(items: list[Any] | None) -> list[Any] | None:
+        if items is None:
+            return None
+        return [dataclasses.asdict(item) for item in items]
+
+    return {
+        "goals": records(loaded.goals),
+        "people": records(loaded.people),
+        "projects": records(loaded.projects),
+        "reviews": records(loaded.reviews),
+        "levels": records(loaded.levels),
+        "problems": sorted((p.kind, p.location.cell, p.field, p.message) for p in loaded.problems),
+        "notices": sorted(
+            (n.code, tuple(n.cells)) for n in loaded.notices if n.code != "blank-rows"
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(WORKBOOKS))
+def test_both_readers_agree(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = WORKBOOKS[name](tmp_path)
+    fast = snapshot(load_workbook(path))
+    monkeypatch.setenv("ALIGNHEALTH_READER", "openpyxl")
+    slow = snapshot(load_workbook(path))
+    assert fast == slow
+
+
+def test_the_fast_reader_falls_back_where_it_fails(tmp_path: Path) -> None:
+    path = b.book_with(tmp_path, "far.xlsx", [h.HEADER, *h.ROWS], h._far_value)
+    loaded = load_workbook(path)
+    assert [g.id for g in loaded.goals] == ["G1", "G2"]
+    assert "reader-fallback" in {n.code for n in loaded.notices}
