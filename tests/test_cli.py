@@ -256,3 +256,26 @@ def test_rules_lists_the_whole_catalogue_and_rule_documents_each() -> None:
     for code in CATALOGUE:
         result = cli("rule", code)
         assert result.exit_code == 0 and f"## {code} " in result.stdout
+
+
+def test_parallel_jobs_give_the_same_results(workbook: Book, tmp_path: Path) -> None:
+    books = [workbook(**orphaned_tree(), name=f"c{n}.xlsx") for n in range(3)]
+    serial = json.loads(cli("check", *books, *AS_OF, "--format", "json", "-j", "1").stdout)
+    parallel = json.loads(
+        cli(
+            "check",
+            *books,
+            *AS_OF,
+            "--format",
+            "json",
+            "-j",
+            "3",
+            "--format",
+            f"html:{tmp_path}/{{stem}}.html",
+        ).stdout
+    )
+    assert [[f["fingerprint"] for f in r["findings"]] for r in serial["runs"]] == [
+        [f["fingerprint"] for f in r["findings"]] for r in parallel["runs"]
+    ]
+    assert parallel["exit_code"] == serial["exit_code"] == 1
+    assert (tmp_path / "c2.html").read_text().count('class="goal"') == 5

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -294,6 +295,13 @@ def main() -> None:
     help="The encoding of CSV input (default: UTF-8, "
     "with or without a byte-order mark), for example cp1252.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Check up to N workbooks at once, in separate processes (default: the number of cores).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @output_options
 @plugin_options
@@ -311,6 +319,7 @@ def check(
     output: str | None,
     annotate: str | None,
     encoding: str | None,
+    jobs: int | None,
     debug: bool,
     quiet: bool,
     verbose: bool,
@@ -351,9 +360,15 @@ def check(
         targets = parse_formats(formats, output, available, several=len(workbooks) > 1)
         session = prepare(request, host)
         ui.describe_session(session)
-        with ui.progress() as progress:
-            session.config.progress = progress
-            results = [_check_one(session, path, request, debug) for path in workbooks]
+        workers = min(jobs or os.cpu_count() or 1, len(workbooks))
+        if workers > 1:
+            results = check_in_parallel(
+                workbooks, request, workers, no_plugins, plugin_modules, debug
+            )
+        else:
+            with ui.progress() as progress:
+                session.config.progress = progress
+                results = [_check_one(session, path, request, debug) for path in workbooks]
         code = overall_exit_code([r.exit_code for r in results])
         render(results, targets, available, code, ui)
         if annotate:
@@ -388,6 +403,36 @@ def expand_inputs(paths: Sequence[Path], ui: Ui) -> list[Path]:
                 ".ods or .csv), and no goals.csv"
             )
     return out
+
+
+def _check_in_worker(
+    path: Path, request: CheckRequest, no_plugins: bool, modules: tuple[str, ...], debug: bool
+) -> RunResult:
+    """One workbook in a worker process, with a session of its own."""
+    session = prepare(request, _host(no_plugins, modules))
+    return _check_one(session, path, request, debug)
+
+
+def check_in_parallel(
+    workbooks: Sequence[Path],
+    request: CheckRequest,
+    workers: int,
+    no_plugins: bool,
+    modules: tuple[str, ...],
+    debug: bool,
+) -> list[RunResult]:
+    """Check workbooks in ``workers`` processes; results come back in input order, and a
+    workbook that fails does not stop the others."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("forkserver" if hasattr(os, "fork") else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [
+            pool.submit(_check_in_worker, path, request, no_plugins, modules, debug)
+            for path in workbooks
+        ]
+        return [future.result() for future in futures]
 
 
 def _check_one(session: Session, path: Path, request: CheckRequest, debug: bool) -> RunResult:

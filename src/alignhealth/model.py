@@ -64,17 +64,37 @@ class Priority:
         return self.label in ("high", "yes")
 
 
-@dataclass(slots=True, frozen=True, config=_RECORD)
 class Origin:
     """Where a record was read: the sheet, its 1-based row, and each field's column letter.
 
-    ``columns`` is shared by every row of a sheet, so it costs one dict per sheet.
+    ``columns`` is shared by every row of a sheet, so it costs one dict per sheet. A plain
+    slotted class: one is made per row, and the values are already checked by the reader.
     """
 
-    workbook: str
-    sheet: str
-    row: int
-    columns: Mapping[str, str]
+    __slots__ = ("columns", "row", "sheet", "workbook")
+
+    def __init__(self, workbook: str, sheet: str, row: int, columns: Mapping[str, str]) -> None:
+        self.workbook = workbook
+        self.sheet = sheet
+        self.row = row
+        self.columns = columns
+
+    def __repr__(self) -> str:
+        return f"Origin({self.sheet!r}, row {self.row})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Origin) and (
+            self.workbook,
+            self.sheet,
+            self.row,
+            dict(self.columns),
+        ) == (other.workbook, other.sheet, other.row, dict(other.columns))
+
+    def __hash__(self) -> int:
+        return hash((self.workbook, self.sheet, self.row))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Origin, (self.workbook, self.sheet, self.row, self.columns))
 
     def cell(self, field: str) -> SourceLocation:
         """The location of ``field`` in this row; the whole row when the sheet lacks it."""

@@ -8,7 +8,6 @@ it abort the whole interpreter.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import zipfile
 from pathlib import Path
@@ -25,16 +24,6 @@ from alignhealth.loaders.raw import (
     RowStream,
     UncalculatedFormula,
 )
-
-
-def _value(value: Any) -> object:
-    if value == "" or value is None:
-        return None
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, dt.time | dt.timedelta):
-        return str(value)
-    return value
 
 
 def read_calamine(path: Path, xlsx: bool = False) -> RawWorkbook:
@@ -111,7 +100,7 @@ def _rows(sheet: Any, scan: SheetScan, merged: list[str]) -> Any:
     def _values() -> RowStream:
         seen_data = False
         for index, values in enumerate(sheet.iter_rows(), start=1):
-            cleaned = [_value(v) for v in values]
+            cleaned = [None if v == "" else v for v in values]
             for col, value in marks.get(index, ()):
                 if col >= len(cleaned):
                     cleaned.extend([None] * (col + 1 - len(cleaned)))

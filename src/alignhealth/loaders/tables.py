@@ -349,8 +349,21 @@ class _RowReader:
         self.attribute = _ATTRIBUTE.get(spec.kind, {})
         self.make = _RECORD_TYPES[spec.kind]
         self.blank_rows = 0
-        self.seen: dict[str, SourceLocation] = {}
+        #: id -> the row that first used it (a location is only built for a duplicate).
+        self.seen: dict[str, int] = {}
         self.parsers = _parsers(ctx)
+        # Per field, once: its column, its parser and the attribute it is stored under.
+        self.plan = [
+            (
+                f.name,
+                col,
+                self.parsers[f.type],
+                self.attribute.get(f.name, f.name),
+                f.type is ValueType.PROGRESS,
+            )
+            for f, col in self.fields
+        ]
+        self.by_name = {name: (parser, attr, prog) for name, _, parser, attr, prog in self.plan}
         self.width = max(columns.headers, default=-1) + 1
         self.unheaded = [c for c in range(self.width) if c not in columns.headers]
         quoted = quote_sheet(sheet)
@@ -407,11 +420,13 @@ class _RowReader:
                 progress.rows(self.sheet, seen)
             if len(values) > self.width or self.unheaded:
                 self._outside(number, values)
-            cells = {
-                spec.name: values[col]
-                for spec, col in self.fields
-                if col < len(values) and not v.is_blank(values[col])
-            }
+            width = len(values)
+            cells = {}
+            for name, col, _, _, _ in self.plan:
+                if col < width:
+                    value = values[col]
+                    if value is not None and (value.__class__ is not str or value.strip()):
+                        cells[name] = value
             if not cells:
                 self.blank_rows += 1
                 continue
@@ -475,8 +490,9 @@ class _RowReader:
         if record_id is None:
             return None
         if self.kind not in (SheetKind.REVIEWS,):
-            first = self.seen.get(record_id)
-            if first is not None:
+            first_row = self.seen.get(record_id)
+            if first_row is not None:
+                first = self.location(first_row, self.spec.id_field)
                 self.problem(
                     "duplicate-id",
                     record_id,
@@ -489,30 +505,32 @@ class _RowReader:
                     related=[EntityRef(kind=self.entity_kind, id=record_id)],
                 )
                 return None
-            self.seen[record_id] = self.location(number, self.spec.id_field)
+            self.seen[record_id] = number
         kwargs: dict[str, Any] = {
             "origin": Origin(
                 workbook=self.ctx.workbook, sheet=self.sheet, row=number, columns=self.letters
             )
         }
+        id_field = self.spec.id_field
+        by_name = self.by_name
         for name, raw in cells.items():
-            if name == self.spec.id_field:
+            if name == id_field:
                 continue
-            spec = self.spec.field(name)
-            if isinstance(raw, CellError):
+            parser, attribute, is_progress = by_name[name]
+            if raw.__class__ is not str and isinstance(raw, CellError):
                 message = _error_message(name, raw)
                 self.problem("invalid-value", record_id, number, name, message, raw)
                 continue
-            if isinstance(raw, str) and len(raw) > EXCEL_TEXT_LIMIT:
+            if raw.__class__ is str and len(raw) > EXCEL_TEXT_LIMIT:
                 self.long_text.add(self.location(number, name).cell or "")
             try:
-                value = self.parsers[spec.type](raw)
+                value = parser(raw)
             except v.ValueProblem as exc:
                 self.problem("invalid-value", record_id, number, name, f"{name}: {exc}", raw)
                 continue
-            if spec.type is ValueType.PROGRESS and isinstance(raw, str) and "%" in raw:
+            if is_progress and isinstance(raw, str) and "%" in raw:
                 percent_cells.add((number, name))
-            kwargs[self.attribute.get(name, name)] = value
+            kwargs[attribute] = value
         kwargs[self.attribute.get(self.spec.id_field, self.spec.id_field)] = record_id
         if self.kind is SheetKind.PEOPLE and "id" not in kwargs:
             kwargs["id"] = record_id

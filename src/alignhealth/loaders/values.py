@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Literal
 
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
@@ -46,6 +47,9 @@ def is_blank(value: object) -> bool:
 
 def parse_text(value: object) -> str:
     """Text as written: trimmed, NFC; numbers written without a spurious ``.0``."""
+    if value.__class__ is str:
+        text: str = value
+        return text.strip() if text.isascii() else unicodedata.normalize("NFC", text).strip()
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
@@ -198,6 +202,7 @@ _STATUS_SYNONYMS = {
 _STATUS_LOOKUP = {word: status for status, words in _STATUS_SYNONYMS.items() for word in words}
 
 
+@lru_cache(maxsize=4096, typed=True)
 def parse_status(value: object) -> Status:
     """A status, folding RAG colours and their synonyms."""
     text = parse_text(value)
@@ -226,6 +231,7 @@ _PRIORITY_LABELS = {
 }
 
 
+@lru_cache(maxsize=4096, typed=True)
 def parse_priority(value: object) -> Priority:
     """A rank (1 is highest; ``"P1"`` and ``"#2"`` too) or High/Medium/Low/Yes/No/Y/N/x."""
     if isinstance(value, bool):
@@ -259,6 +265,7 @@ _KIND_SYNONYMS = {
 _KIND_LOOKUP = {word: kind for kind, words in _KIND_SYNONYMS.items() for word in words}
 
 
+@lru_cache(maxsize=4096, typed=True)
 def parse_kind(value: object) -> Kind:
     """A goal kind, folding its synonyms (CSF, NC, KR, OKR, deliverable...)."""
     text = parse_text(value)
@@ -291,6 +298,7 @@ _ACTIVE_WORDS = {
 }
 
 
+@lru_cache(maxsize=4096, typed=True)
 def parse_active(value: object) -> bool:
     """Whether a person is active: Yes/No, True/False, active/left/inactive/terminated."""
     if isinstance(value, bool):
