@@ -35,14 +35,13 @@ AS_OF = dt.date(2026, 11, 15)
 def measure(path: Path) -> dict[str, object]:
     """Run in the child: the phases of one check, timed."""
     import openpyxl
+    import python_calamine
 
     from alignhealth.engine import CheckRequest, build_graph, make_host, prepare, run_rules
     from alignhealth.health import summarize
     from alignhealth.loaders.workbook import load_workbook
     from alignhealth.reporters.json import JsonReporter
     from alignhealth.runresult import RulesetInfo, RunResult, SourceInfo, ToolInfo
-
-    import python_calamine
 
     times: dict[str, float] = {}
     started = time.perf_counter()
