@@ -88,6 +88,8 @@ def measure(path: Path) -> dict[str, object]:
         "rules": {o.code: o.duration_ms / 1000 for o in outcomes},
         "found": dict(collections.Counter(f.code for f in findings)),
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        # the isolated reader's process, which runs beside this one
+        "child_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
 
 
@@ -130,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         missing = {c: n for c, n in planted.items() if result["found"].get(c) != n}
         print(
             f"\n{size:,} goals ({path.stat().st_size / 1e6:.1f} MB, {result['rows']:,} rows), "
-            f"peak {result['peak_mb']:.0f} MB; planted problems "
+            f"peak {result['peak_mb']:.0f} MB (reader process {result['child_peak_mb']:.0f} MB); "
+            "planted problems "
             + (
                 "all found exactly"
                 if not missing

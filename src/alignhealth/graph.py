@@ -143,6 +143,9 @@ class OrgGraph:
             "ruleset" if self.configured_levels else "the source format",
         )
         self._resolved: dict[str, PersonMatch] = {}
+        self._owner_matches: dict[str, list[PersonMatch]] = {}
+        #: Each goal's last review as of the run's date, filled as rules ask.
+        self.last_reviews: dict[str, dt.date | None] = {}
         self._person_by_email: dict[str, str] = {}
         self._people_by_name: dict[str, list[str]] = {}
         for person in self.people.values():
@@ -203,6 +206,21 @@ class OrgGraph:
         return self.levels.rank(self.goals[goal_id].level)
 
     @cached_property
+    def active_goals(self) -> list[Goal]:
+        """Goals that are not done or cancelled, in row order (computed once)."""
+        return [g for g in self.goals.values() if g.active]
+
+    @cached_property
+    def owned_goals(self) -> dict[str, list[Goal]]:
+        """Active goals by owner: the person's id where the owner resolves, else the
+        owner's name as written. A goal counts for each of its owners."""
+        owned: dict[str, list[Goal]] = {}
+        for goal in self.active_goals:
+            for ref in dict.fromkeys(goal.owners):
+                owned.setdefault(self.resolve(ref).person_id or ref, []).append(goal)
+        return owned
+
+    @cached_property
     def top_rank(self) -> int | None:
         """The smallest rank any goal sits at."""
         ranks = [r for g in self.goals.values() if (r := self.levels.rank(g.level)) is not None]
@@ -255,8 +273,14 @@ class OrgGraph:
         return PersonMatch(ref, "unknown")
 
     def owners_of(self, goal_id: str) -> list[PersonMatch]:
-        """Each person named in the goal's owner cell, resolved (first is primary)."""
-        return [self.resolve(ref) for ref in self.goals[goal_id].owners]
+        """Each person named in the goal's owner cell, resolved (first is primary); worked
+        out once per goal and shared by the rules that ask."""
+        matches = self._owner_matches.get(goal_id)
+        if matches is None:
+            matches = self._owner_matches[goal_id] = [
+                self.resolve(ref) for ref in self.goals[goal_id].owners
+            ]
+        return matches
 
     def owner_ids(self, owners: Sequence[str]) -> list[str]:
         """The ids of the people a list of owner references resolves to."""

@@ -33,7 +33,7 @@ class Status(StrEnum):
     @property
     def active(self) -> bool:
         """Done and cancelled work is no longer active."""
-        return self not in (Status.DONE, Status.CANCELLED)
+        return self not in _CLOSED
 
 
 class Kind(StrEnum):
@@ -46,6 +46,8 @@ class Kind(StrEnum):
     KEY_RESULT = "key result"
     INITIATIVE = "initiative"
 
+
+_CLOSED = frozenset({Status.DONE, Status.CANCELLED})
 
 PriorityLabel = Literal["high", "medium", "low", "yes", "no"]
 
@@ -126,7 +128,7 @@ class Goal:
     @property
     def active(self) -> bool:
         """Not done or cancelled (a blank status is active)."""
-        return self.status is None or self.status.active
+        return self.status is None or self.status not in _CLOSED
 
 
 @dataclass(slots=True, config=_RECORD)
@@ -169,7 +171,7 @@ class Project:
 
     @property
     def active(self) -> bool:
-        return self.status is None or self.status.active
+        return self.status is None or self.status not in _CLOSED
 
 
 @dataclass(slots=True, config=_RECORD)

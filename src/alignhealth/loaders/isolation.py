@@ -92,7 +92,6 @@ def _serve(conn: Connection, path: str, backend: str, memory: int) -> None:
         return
     sheets = [(s.name, s.hidden, s.merged, s.hidden_rows) for s in raw.sheets]
     conn.send(("ok", sheets, raw.notices, raw.date_epoch_1904))
-    streams: dict[int, Iterator[Any]] = {}
     while True:
         try:
             request = conn.recv()
@@ -100,21 +99,11 @@ def _serve(conn: Connection, path: str, backend: str, memory: int) -> None:
             return
         if request[0] == "stop":
             return
-        if request[0] == "open":
-            _, stream_id, index = request
-            streams[stream_id] = raw.sheets[index].rows()
-            conn.send(("opened",))
-            continue
-        _, stream_id = request
+        if request[0] != "open":
+            continue  # a cancel for a stream that already ended
+        _, stream_id, index = request
         try:
-            chunk = []
-            for row in streams[stream_id]:
-                chunk.append(row)
-                if len(chunk) >= CHUNK_ROWS:
-                    break
-            if not chunk:
-                streams.pop(stream_id, None)
-            conn.send(("rows", chunk))
+            _stream(conn, stream_id, raw.sheets[index].rows())
         except InputError as exc:
             conn.send(("error", exc.message, exc.code, exc.location))
         except MemoryError:
@@ -138,6 +127,28 @@ def _serve(conn: Connection, path: str, backend: str, memory: int) -> None:
             )
 
 
+def _stream(conn: Connection, stream_id: int, rows: Iterator[Any]) -> None:
+    """Send a sheet's rows ahead of the parent, in chunks, so that reading (here) and
+    parsing (there) overlap; stop early when the parent cancels."""
+    chunk: list[Any] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK_ROWS:
+            if conn.poll() and _cancelled(conn, stream_id):
+                break
+            conn.send(("rows", stream_id, chunk))
+            chunk = []
+    else:
+        if chunk:
+            conn.send(("rows", stream_id, chunk))
+    conn.send(("end", stream_id))
+
+
+def _cancelled(conn: Connection, stream_id: int) -> bool:
+    message = conn.recv()
+    return bool(message[0] == "cancel" and message[1] == stream_id)
+
+
 class IsolatedReader:
     """The parent's end: a RawWorkbook whose rows come from the child."""
 
@@ -156,6 +167,8 @@ class IsolatedReader:
         self.process.start()
         child.close()
         self.streams = 0
+        #: The stream the child is sending, if the parent stopped reading it half way.
+        self.active: int | None = None
 
     def _receive(self) -> Any:
         remaining = self.deadline - time.monotonic()
@@ -206,18 +219,29 @@ class IsolatedReader:
 
     def _rows(self, index: int) -> Any:
         def rows() -> RowStream:
+            if self.active is not None:
+                self._cancel(self.active)
             self.streams += 1
-            stream_id = self.streams
+            stream_id = self.active = self.streams
             self.conn.send(("open", stream_id, index))
-            self._receive()
             while True:
-                self.conn.send(("next", stream_id))
-                _, chunk = self._receive()
-                if not chunk:
+                message = self._receive()
+                if message[0] == "end" and message[1] == stream_id:
+                    self.active = None
                     return
-                yield from chunk
+                if message[0] == "rows" and message[1] == stream_id:
+                    yield from message[2]
 
         return rows
+
+    def _cancel(self, stream_id: int) -> None:
+        """Stop a stream the parent no longer reads, and drop what it already sent."""
+        self.conn.send(("cancel", stream_id))
+        while True:
+            message = self._receive()
+            if message[0] == "end" and message[1] == stream_id:
+                self.active = None
+                return
 
     def close(self) -> None:
         if self.process.is_alive():

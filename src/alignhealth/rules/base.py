@@ -183,7 +183,8 @@ class RuleContext(Generic[OptionsT]):
         return goal.priority is not None and goal.priority.is_priority(self.settings.priority_rank)
 
     def active_goals(self) -> Iterable[Goal]:
-        return (g for g in self.graph.goals.values() if g.active)
+        """Goals that are not done or cancelled (rules.md, Terms)."""
+        return self.graph.active_goals
 
     def progress(self, goal: Goal) -> float | None:
         """The goal's progress (rules.md): one helper for every rule that needs it."""
@@ -194,8 +195,12 @@ class RuleContext(Generic[OptionsT]):
         return measures.expected_progress(start, due, self.settings.as_of)
 
     def last_review(self, goal: Goal) -> dt.date | None:
-        """The goal's last review on or before the as-of date."""
-        return measures.last_review(self.graph, goal, self.settings.as_of)
+        """The goal's last review on or before the as-of date (one look-up per goal per
+        run, shared by the rules that ask)."""
+        cache = self.graph.last_reviews
+        if goal.id not in cache:
+            cache[goal.id] = measures.last_review(self.graph, goal, self.settings.as_of)
+        return cache[goal.id]
 
     def is_leader(self, person_id: str) -> bool:
         """An active person at or above ``leader-max-rank`` (or, without a level, a manager)."""
@@ -204,12 +209,7 @@ class RuleContext(Generic[OptionsT]):
     def owned_goals(self) -> dict[str, list[Goal]]:
         """Active goals by owner: the person's id where the owner resolves, else the
         owner's name as written. A goal counts for each of its owners."""
-        owned: dict[str, list[Goal]] = {}
-        for goal in self.active_goals():
-            for ref in dict.fromkeys(goal.owners):
-                match = self.graph.resolve(ref)
-                owned.setdefault(match.person_id or ref, []).append(goal)
-        return owned
+        return self.graph.owned_goals
 
     def owner_label(self, owner: str) -> str:
         """``Ann Archer (P-01)`` for a person, the name as written otherwise."""

@@ -262,7 +262,9 @@ class ReportingLineMismatch(Rule):
 
     def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
         graph = ctx.graph
-        owners = {g: graph.owner_ids(goal.owners) for g, goal in graph.goals.items()}
+        owners = {
+            g: [m.person_id for m in graph.owners_of(g) if m.person_id] for g in graph.goals
+        }
         above: dict[str, frozenset[str]] = {}
 
         def owned_above(goal_id: str) -> frozenset[str]:
