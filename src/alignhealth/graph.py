@@ -172,6 +172,12 @@ class OrgGraph:
         """Projects linked to the goal."""
         return [self.projects[p] for p in self._projects_of.get(goal_id, ())]
 
+    def has_active_work(self, goal_id: str) -> bool:
+        """Whether an active child goal or an active project carries the goal forward."""
+        return any(self.goals[c].active for c in self.children(goal_id)) or any(
+            p.active for p in self.projects_of(goal_id)
+        )
+
     def reviews_of(self, goal_id: str) -> list[Review]:
         """Rows of the Reviews sheet about the goal."""
         return self._reviews_of.get(goal_id, [])

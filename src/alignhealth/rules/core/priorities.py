@@ -167,11 +167,7 @@ class PriorityWithoutWork(Rule):
     def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
         graph = ctx.graph
         for goal in ctx.active_goals():
-            if not ctx.is_priority(goal):
-                continue
-            if any(graph.goals[c].active for c in graph.children(goal.id)):
-                continue
-            if any(p.active for p in graph.projects_of(goal.id)):
+            if not ctx.is_priority(goal) or graph.has_active_work(goal.id):
                 continue
             yield ctx.at(
                 goal,

@@ -259,9 +259,7 @@ class UnsupportedGoal(Rule):
             above = rank is not None and lowest is not None and rank < lowest
             if not above and goal.kind not in _BREAKDOWN_KINDS:
                 continue
-            if any(graph.goals[c].active for c in graph.children(goal.id)):
-                continue
-            if any(p.active for p in graph.projects_of(goal.id)):
+            if graph.has_active_work(goal.id):
                 continue
             yield ctx.at(
                 goal,
