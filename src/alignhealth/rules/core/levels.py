@@ -262,9 +262,7 @@ class ReportingLineMismatch(Rule):
 
     def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
         graph = ctx.graph
-        owners = {
-            g: [m.person_id for m in graph.owners_of(g) if m.person_id] for g in graph.goals
-        }
+        owners = {g: [m.person_id for m in graph.owners_of(g) if m.person_id] for g in graph.goals}
         above: dict[str, frozenset[str]] = {}
 
         def owned_above(goal_id: str) -> frozenset[str]:
