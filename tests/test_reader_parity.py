@@ -67,3 +67,39 @@ def test_the_fast_reader_falls_back_where_it_fails(tmp_path: Path) -> None:
     loaded = load_workbook(path)
     assert [g.id for g in loaded.goals] == ["G1", "G2"]
     assert "reader-fallback" in {n.code for n in loaded.notices}
+
+
+def test_generated_10k_workbook_same_findings_on_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The benchmark's 10,000-goal workbook: every planted problem found, and the same
+    findings through the fast reader as through the slower reference path (openpyxl)."""
+    import datetime as dt
+    import sys
+
+    from alignhealth.engine import CheckRequest, check, make_host
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.pop(0)
+    path = tmp_path / "goals-10k.xlsx"
+    planted = generate(10_000, path)
+
+    def findings() -> list[tuple[str, str, str | None]]:
+        result = check(
+            path, CheckRequest(as_of=dt.date(2026, 11, 15)), host=make_host(autoload=False)
+        )
+        return sorted(
+            (f.code, f.fingerprint, f.location.cell if f.location else None)
+            for f in result.findings
+        )
+
+    fast = findings()
+    monkeypatch.setenv("ALIGNHEALTH_READER", "openpyxl")
+    assert findings() == fast
+    counts: dict[str, int] = {}
+    for code, _, _ in fast:
+        counts[code] = counts.get(code, 0) + 1
+    assert {code: counts.get(code, 0) for code in planted} == planted
