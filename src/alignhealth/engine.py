@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from alignhealth import __version__
-from alignhealth.errors import AlignhealthError, InputError, UsageError, did_you_mean
+from alignhealth.errors import InputError, UsageError, did_you_mean
 from alignhealth.findings import Finding, RuleOutcome, RunError, Severity
 from alignhealth.graph import OrgGraph
 from alignhealth.health import summarize
@@ -73,6 +73,8 @@ def make_host(
     modules: Sequence[str] = (),
     plugins: Sequence[tuple[str, object]] = (),
 ) -> PluginHost:
+    """A plugin host for one run: the built-ins, entry points (unless ``autoload`` is
+    False or ALIGNHEALTH_DISABLE_PLUGIN_AUTOLOAD is set), ``modules`` and ``plugins``."""
     return PluginHost(autoload=autoload, modules=modules, plugins=plugins)
 
 
@@ -427,4 +429,4 @@ def check(
     return check_workbook(session, path, request)
 
 
-__all__ = ["AlignhealthError", "CheckRequest", "Session", "check", "check_workbook", "prepare"]
+__all__ = ["CheckRequest", "Session", "check", "check_workbook", "prepare"]
