@@ -1,0 +1,387 @@
+"""``alignhealth check``: formats, several workbooks, parallel jobs, exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from alignhealth.annotate import annotate_copy
+from alignhealth.cli.common import (
+    Ui,
+    fail,
+    output_options,
+    plugin_host,
+    plugin_options,
+)
+from alignhealth.engine import (
+    EXIT_CRASH,
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    EXIT_OK,
+    CheckRequest,
+    Session,
+    available_reporters,
+    check_workbook,
+    prepare,
+)
+from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
+from alignhealth.findings import Severity
+from alignhealth.loaders.csvfile import is_csv_dataset
+from alignhealth.reporters.base import Reporter
+from alignhealth.runresult import RunResult
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    """Selectors given repeatedly and/or comma-separated."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+@dataclass
+class FormatTarget:
+    name: str
+    path: str | None
+
+
+def parse_formats(
+    values: Sequence[str], output: str | None, available: dict[str, type[Reporter]], several: bool
+) -> list[FormatTarget]:
+    """``--format NAME[:PATH]`` as output.md defines it."""
+    targets = []
+    for value in values or ("text",):
+        name, _, path = value.partition(":")
+        name = name.strip().lower()
+        if name not in available:
+            raise UsageError(
+                f"--format: unknown format {name!r}{did_you_mean(name, available)}; "
+                f"available: {', '.join(sorted(available))}"
+            )
+        targets.append(FormatTarget(name, path or None))
+    bare = [t for t in targets if t.path is None]
+    if output is not None:
+        if len(bare) != 1:
+            raise UsageError("--output names the file of a single format given without a PATH")
+        bare[0].path = output
+        bare = []
+    if len(bare) > 1:
+        raise UsageError(
+            "at most one format may go to standard output; give the others a PATH "
+            "(--format json:out/report.json)"
+        )
+    for target in targets:
+        if target.path is None and available[target.name].binary:
+            raise UsageError(f"--format {target.name} writes a binary file; give it a PATH")
+        if several and target.path and "{stem}" not in target.path:
+            raise UsageError(
+                f"--format {target.name}:{target.path}: with several workbooks the PATH must "
+                "contain {stem} (the workbook's name without its extension)"
+            )
+    return targets
+
+
+def _write(target: FormatTarget, content: str | bytes, stem: str | None = None) -> None:
+    assert target.path is not None
+    path = Path(target.path.replace("{stem}", stem) if stem else target.path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+@click.command()
+@click.argument("workbooks", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--ruleset",
+    "-r",
+    metavar="FILE|NAME",
+    help="A ruleset file or preset name (default: the 'default' preset).",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="SELECTORS",
+    help="Rules to run, replacing the ruleset's selection: codes, prefixes, names, "
+    "groups or ALL; repeatable or comma-separated.",
+)
+@click.option(
+    "--extend-select",
+    multiple=True,
+    metavar="SELECTORS",
+    help="Rules to run in addition to the selection.",
+)
+@click.option("--ignore", multiple=True, metavar="SELECTORS", help="Rules not to run.")
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A TOML file of [input.<sheet>] tables: which sheet, header row and columns "
+    "hold each field.",
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date every date rule measures against (default: today).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity], case_sensitive=False),
+    default="low",
+    show_default=True,
+    help="Exit 1 when a finding is at or above this severity.",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are at --fail-on.")
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    metavar="NAME[:PATH]",
+    help="Output format, optionally to a file; repeatable (text, json, ...).",
+)
+@click.option(
+    "--output", "-o", metavar="FILE", help="The file for a single format given without a PATH."
+)
+@click.option(
+    "--annotate",
+    metavar="FILE",
+    help="Also write a copy of the workbook with each flagged cell filled by severity and "
+    "commented (with several workbooks FILE must contain {stem}). The original is never "
+    "written to.",
+)
+@click.option(
+    "--encoding",
+    metavar="CODEC",
+    help="The encoding of CSV input (default: UTF-8, "
+    "with or without a byte-order mark), for example cp1252.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Check up to N workbooks at once, in separate processes (default: the number of cores).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@output_options
+@plugin_options
+def check(
+    workbooks: tuple[Path, ...],
+    ruleset: str | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    mapping: Path | None,
+    as_of: dt.datetime | None,
+    fail_on: str,
+    exit_zero: bool,
+    formats: tuple[str, ...],
+    output: str | None,
+    annotate: str | None,
+    encoding: str | None,
+    jobs: int | None,
+    debug: bool,
+    quiet: bool,
+    verbose: bool,
+    plugin_modules: tuple[str, ...],
+    no_plugins: bool,
+) -> None:
+    """Check WORKBOOK(S) and report what is out of alignment.
+
+    A workbook is an .xlsx, .xlsm, .xls, .xlsb or .ods file, a goals .csv, or a folder
+    holding goals.csv (and people.csv, projects.csv, reviews.csv, levels.csv). Any other
+    folder is a set of workbooks, checked one by one.
+
+    Without --ruleset, an alignhealth.toml beside the first workbook (or in the current
+    folder) is used, and named on standard error.
+
+    Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad
+    arguments, ruleset, input, or a plugin that failed to load; 3 a rule crashed.
+    """
+    ui = Ui(quiet=quiet, verbose=verbose)
+    try:
+        workbooks = tuple(expand_inputs(workbooks, ui))
+    except AlignhealthError as exc:
+        fail(exc.message)
+    request = CheckRequest(
+        ruleset=ruleset or ui.discover_ruleset(workbooks[0].parent),
+        select=_split(select) if select else None,
+        extend_select=_split(extend_select),
+        ignore=_split(ignore),
+        mapping=mapping,
+        as_of=as_of.date() if as_of else None,
+        fail_on=Severity.parse(fail_on),
+        exit_zero=exit_zero,
+        settings={"csv_encoding": encoding} if encoding else {},
+    )
+    try:
+        host = plugin_host(no_plugins, plugin_modules)
+        available = available_reporters(host)
+        targets = parse_formats(formats, output, available, several=len(workbooks) > 1)
+        session = prepare(request, host)
+        ui.describe_session(session)
+        workers = min(jobs or os.cpu_count() or 1, len(workbooks))
+        if workers > 1:
+            results = check_in_parallel(
+                workbooks, request, workers, no_plugins, plugin_modules, debug
+            )
+        else:
+            with ui.progress() as progress:
+                session.config.progress = progress
+                results = [_check_one(session, path, request, debug) for path in workbooks]
+        code = overall_exit_code([r.exit_code for r in results])
+        render(results, targets, available, code, ui)
+        if annotate:
+            annotate_all(results, annotate, ui)
+    except AlignhealthError as exc:
+        fail(exc.message)
+    sys.exit(code)
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
+
+
+def expand_inputs(paths: Sequence[Path], ui: Ui) -> list[Path]:
+    """Folders of workbooks become their workbooks (a CSV dataset folder stays one input);
+    Office lock files are skipped with a note."""
+    out: list[Path] = []
+    for path in paths:
+        if not path.is_dir() or is_csv_dataset(path):
+            out.append(path)
+            continue
+        found = sorted(
+            p for p in path.iterdir() if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES
+        )
+        for file in found:
+            if file.name.startswith("~$"):
+                ui.note(f"skipped {file}: an Office lock file (the workbook is open in Excel)")
+            else:
+                out.append(file)
+        if not any(not f.name.startswith("~$") for f in found):
+            raise UsageError(
+                f"{path}: no workbooks in this folder (.xlsx, .xlsm, .xls, .xlsb, "
+                ".ods or .csv), and no goals.csv"
+            )
+    return out
+
+
+def _check_in_worker(
+    path: Path, request: CheckRequest, no_plugins: bool, modules: tuple[str, ...], debug: bool
+) -> RunResult:
+    """One workbook in a worker process, with a session of its own."""
+    session = prepare(request, plugin_host(no_plugins, modules))
+    return _check_one(session, path, request, debug)
+
+
+def check_in_parallel(
+    workbooks: Sequence[Path],
+    request: CheckRequest,
+    workers: int,
+    no_plugins: bool,
+    modules: tuple[str, ...],
+    debug: bool,
+) -> list[RunResult]:
+    """Check workbooks in ``workers`` processes; results come back in input order, and a
+    workbook that fails does not stop the others."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("forkserver" if hasattr(os, "fork") else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [
+            pool.submit(_check_in_worker, path, request, no_plugins, modules, debug)
+            for path in workbooks
+        ]
+        return [future.result() for future in futures]
+
+
+def _check_one(session: Session, path: Path, request: CheckRequest, debug: bool) -> RunResult:
+    try:
+        return check_workbook(session, path, request)
+    except AlignhealthError:
+        raise
+    except Exception:
+        if debug:
+            traceback.print_exc()
+        else:
+            click.echo(
+                "internal error: alignhealth itself failed on "
+                f"{path}; run again with --debug and report the traceback",
+                err=True,
+            )
+        sys.exit(EXIT_CRASH)
+
+
+def annotate_all(results: Sequence[RunResult], pattern: str, ui: Ui) -> None:
+    """Write the annotated copy of each workbook that could be read."""
+    if len(results) > 1 and "{stem}" not in pattern:
+        raise UsageError("--annotate: with several workbooks the FILE must contain {stem}")
+    for result in results:
+        if result.source.sha256 is None:
+            continue
+        source = Path(result.source.path)
+        target = Path(pattern.replace("{stem}", source.stem))
+        for warning in annotate_copy(source, result.findings, target):
+            click.echo(click.style("warning: ", fg="yellow") + warning, err=True)
+        ui.note(f"wrote {target}, a copy of {source} with the flagged cells marked")
+
+
+_PRECEDENCE = {EXIT_INPUT: 3, EXIT_CRASH: 2, EXIT_FINDINGS: 1, EXIT_OK: 0}
+
+
+def overall_exit_code(codes: Sequence[int]) -> int:
+    """The highest-precedence code of any workbook: 2, then 3, then 1, then 0."""
+    return max(codes, key=lambda c: _PRECEDENCE.get(c, 3), default=EXIT_OK)
+
+
+def render(
+    results: Sequence[RunResult],
+    targets: Sequence[FormatTarget],
+    available: dict[str, type[Reporter]],
+    exit_code: int,
+    ui: Ui,
+) -> None:
+    to_stdout = [t for t in targets if t.path is None]
+    stdout_is_machine = any(t.name != "text" for t in to_stdout)
+    for result in results:
+        ui.describe_result(result)
+    for target in targets:
+        color = target.path is None and target.name == "text" and sys.stdout.isatty()
+        destination = Path(target.path) if target.path else None
+        reporter = available[target.name](color=color, quiet=ui.quiet, destination=destination)
+        if target.path is None:
+            if len(results) == 1:
+                content = reporter.render(results[0])
+            else:
+                content = reporter.render_many(results, exit_code)
+            click.echo(content, nl=False)
+        elif len(results) == 1 and "{stem}" not in target.path:
+            _write(target, reporter.render(results[0]))
+        else:
+            for result in results:
+                _write(target, reporter.render(result), Path(result.source.path).stem)
+    if (stdout_is_machine or not to_stdout) and not ui.quiet:
+        # Machine output (or files) on stdout: the short human summary goes to stderr.
+        for result in results:
+            click.echo(_short_summary(result), err=True)
+
+
+def _short_summary(result: RunResult) -> str:
+    if result.errors and not result.findings:
+        return f"{result.source.path}: " + "; ".join(e.message for e in result.errors)
+    counts = ", ".join(f"{n} {s}" for s, n in result.summary.by_severity.items() if n)
+    score = result.summary.health_score
+    text = f"{result.source.path}: {len(result.active_findings())} finding(s)"
+    if counts:
+        text += f" ({counts})"
+    if score is not None:
+        text += f", health score {score}/100 ({result.summary.band})"
+    return text
