@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -51,16 +52,21 @@ def read_calamine(path: Path, xlsx: bool = False) -> RawWorkbook:
             location=name,
         ) from None
     parts = sheet_parts(path) if xlsx else {}
+    metas = [m for m in book.sheets_metadata if "ChartSheet" not in str(m.typ)]
+    # The byte scans run beside calamine, which lets go of the GIL while it parses a
+    # sheet (as does zlib while it inflates one), so the two overlap on a second core.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scans = [
+            pool.submit(scan_sheet, path, parts.get(meta.name)) if xlsx else None for meta in metas
+        ]
+        loaded = [book.get_sheet_by_name(meta.name) for meta in metas]
     sheets = []
-    for meta in book.sheets_metadata:
-        if "ChartSheet" in str(meta.typ):
-            continue
-        sheet = book.get_sheet_by_name(meta.name)
+    for meta, sheet, pending in zip(metas, loaded, scans, strict=True):
         merged = [
             f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
             for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])
         ]
-        scan = scan_sheet(path, parts.get(meta.name)) if xlsx else SheetScan()
+        scan = pending.result() if pending is not None else SheetScan()
         sheets.append(
             RawSheet(
                 name=meta.name,

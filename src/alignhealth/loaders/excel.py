@@ -223,11 +223,15 @@ def scan_sheet(path: Path, member: str | None) -> SheetScan:
             tail = b""
             for chunk in _chunks(stream):
                 data = tail + chunk
-                merged.extend(m.decode("ascii") for m in _MERGE.findall(data))
-                for match in _HIDDEN_ROW.finditer(data):
-                    number = _ROW_NUMBER.search(match.group())
-                    if number:
-                        hidden.append(int(number[1]))
+                # A substring test is several times cheaper than a regex pass over a
+                # window that (as in most sheets) holds no such element.
+                if b"mergeCell" in data:
+                    merged.extend(m.decode("ascii") for m in _MERGE.findall(data))
+                if b"hidden=" in data:
+                    for match in _HIDDEN_ROW.finditer(data):
+                        number = _ROW_NUMBER.search(match.group())
+                        if number:
+                            hidden.append(int(number[1]))
                 if b"<f" in data:
                     formulas.extend(_BARE_FORMULA.findall(data))
                 if b't="e"' in data:
