@@ -184,7 +184,7 @@ def generate(goals: int, path: Path, seed: int = 7) -> dict[str, int]:
         if j in unassessed and not done:
             done = True
         owner = f"P{owner_of[goal]}"
-        manager = manager_of[owner_of[goal]]
+        boss = manager_of[owner_of[goal]]
         projects.append(
             [
                 f"PR{j}",
@@ -194,7 +194,7 @@ def generate(goals: int, path: Path, seed: int = 7) -> dict[str, int]:
                 "Done" if done else "On Track",
                 1 if done else 0.5,
                 FY_END,
-                (f"P{manager}" if manager is not None else owner) if assessed else None,
+                (f"P{boss}" if boss is not None else owner) if assessed else None,
                 dt.date(2026, 10, 1) if assessed else None,
             ]
         )

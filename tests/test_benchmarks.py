@@ -1,0 +1,28 @@
+"""The benchmark command still runs: it is not a timed test, but a broken benchmark would
+go unnoticed until someone needs its figures."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+
+
+def test_benchmark_prints_phases_ratios_and_memory_for_each_size(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, str(RUN), "--sizes", "200", "400", "--data", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    assert out.count("planted problems all found exactly") == 2, out
+    for phase in ("calamine read (reference)", "read", "rules", "report"):
+        assert len(re.findall(rf"^  {re.escape(phase)}\s+\d+\.\d+ s$", out, re.M)) == 2, phase
+    assert len(re.findall(r"ratio to the calamine read\s+\d+\.\d+ x", out)) == 2
+    assert re.search(r"both at once \d+ MB", out), out
+    assert "200 -> 400 goals (2x):" in out
+    assert sorted(p.name for p in tmp_path.glob("*.xlsx")) == ["goals-200.xlsx", "goals-400.xlsx"]
