@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import given
@@ -235,3 +236,22 @@ def test_numbers_written_as_text_read_back(number: float) -> None:
 @given(st.lists(st.text(alphabet="ABCG-0123456789", min_size=1, max_size=6), max_size=6))
 def test_id_lists_split_and_keep_order(ids: list[str]) -> None:
     assert v.parse_id_list(";".join(ids)) == tuple(dict.fromkeys(i for i in ids))
+
+
+@given(
+    st.lists(st.text(alphabet="AB G-1\u00a0\u3000\t", min_size=0, max_size=5), max_size=4),
+    st.lists(st.sampled_from([";", ",", "\n", "\r\n", " ; "]), min_size=4, max_size=4),
+)
+def test_list_parsers_drop_blanks_and_never_keep_a_separator(
+    parts: list[str], separators: list[str]
+) -> None:
+    """One entry or several, padded or blank: no entry is empty, padded or holds a
+    separator, and every non-blank entry written is kept (a single entry takes a shorter
+    path than several)."""
+    between = [*separators[: max(len(parts) - 1, 0)], ""]
+    text = "".join(part + sep for part, sep in zip(parts, between, strict=False))
+    for parser, seps in ((v.parse_id_list, ";,\n\r"), (v.parse_owner_list, ";\n\r")):
+        result = parser(text)
+        assert all(r and r == r.strip() and not set(r) & set(seps) for r in result)
+        written = [chunk.strip() for chunk in re.split(f"[{re.escape(seps)}]+", v.parse_text(text))]
+        assert result == tuple(dict.fromkeys(c for c in written if c))

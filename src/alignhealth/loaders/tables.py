@@ -555,6 +555,8 @@ def _parsers(ctx: ReadContext) -> dict[ValueType, Callable[[object], Any]]:
     epoch = ctx.epoch
 
     def date(value: object) -> dt.date:
+        if value.__class__ is dt.date:  # as readers give real dates: the common case
+            return value
         if epoch is None:
             return v.parse_date(value, date_order=ctx.date_order)
         return v.parse_date(value, epoch=epoch, date_order=ctx.date_order)
