@@ -270,3 +270,38 @@ def test_an_unreadable_aligned_to_cell_shows_as_an_unknown_parent(tmp_path: Path
 
 def test_the_plugin_keeps_the_contract() -> None:
     assert_plugin_contract(alignhealth_viva_goals, "alignhealth-viva-goals")
+
+
+def test_other_workbooks_are_not_read_a_second_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workbook in alignhealth's layout is told apart by a look into the package, not by
+    a full read beside the loader's own; an export is read once, and its reader process
+    is gone afterwards."""
+    import multiprocessing
+
+    from alignhealth_viva_goals import export
+
+    reads: list[Path] = []
+    real = export.read_raw
+
+    def counted(path: Path) -> Any:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(export, "read_raw", counted)
+    plain = write_workbook(tmp_path / "plain.xlsx", goals=[{"ID": "G1", "Title": "Grow"}])
+    assert not export.may_be_export(plain)
+    result = run(plain)
+    assert result.source.counts["goals"] == 1
+    assert reads == []
+
+    viva = write_xlsx(tmp_path / "export.xlsx")
+    assert export.may_be_export(viva)
+    assert run(viva).notices[0].code == "viva-goals-export"
+    assert reads == [viva]
+    assert multiprocessing.active_children() == []
+
+    not_a_zip = tmp_path / "odd.xlsx"
+    not_a_zip.write_bytes(b"PK\x03\x04 not really a package")
+    assert export.may_be_export(not_a_zip)  # left to the full read to judge

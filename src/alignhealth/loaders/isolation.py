@@ -10,9 +10,11 @@ becomes one clear input error instead of a crash or a hang.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import multiprocessing
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -55,8 +57,19 @@ def _open(path: Path, backend: str) -> RawWorkbook:
     return read_xlsx(path)
 
 
-def _serve(conn: Connection, path: str, backend: str, memory: int) -> None:
-    """The child: open the workbook, then answer requests for rows until told to stop."""
+def _serve(conn: Connection, path: str, backend: str, memory: int, log: str) -> None:
+    """The child: open the workbook, then answer requests for rows until told to stop.
+
+    What native code writes as it dies (a Rust panic, "memory allocation of ... bytes
+    failed", and its backtrace) goes to ``log``, not the user's terminal: the parent
+    quotes its first line in one clear error.
+    """
+    os.environ["RUST_BACKTRACE"] = "0"
+    faulthandler.disable()  # it writes to a descriptor of its own (pytest's, say)
+    with contextlib.suppress(OSError):
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND)
+        os.dup2(fd, 2)
+        os.close(fd)
     try:
         import resource
 
@@ -161,8 +174,12 @@ class IsolatedReader:
         method = "fork" if threading.active_count() == 1 and hasattr(os, "fork") else "spawn"
         context: Any = multiprocessing.get_context(method)
         self.conn, child = context.Pipe()
+        handle, self.log = tempfile.mkstemp(prefix="alignhealth-reader-", suffix=".log")
+        os.close(handle)
         self.process = context.Process(
-            target=_serve, args=(child, str(path), backend, self.limits.memory), daemon=True
+            target=_serve,
+            args=(child, str(path), backend, self.limits.memory, self.log),
+            daemon=True,
         )
         self.process.start()
         child.close()
@@ -191,6 +208,10 @@ class IsolatedReader:
                 if code is not None and code < 0
                 else f"exit code {code}"
             )
+            said = self._last_words()
+            if said:
+                how += f": {said}"
+            self.close()
             raise InputError(
                 f"{self.path}: the spreadsheet reader stopped ({how}) on this file, which is "
                 "malformed or asks for more memory than allowed (ALIGNHEALTH_READ_MEMORY); "
@@ -202,6 +223,15 @@ class IsolatedReader:
             self.close()
             raise InputError(message[1], code=message[2], location=message[3])
         return message
+
+    def _last_words(self) -> str:
+        """The first line the dead child wrote to its log (a native error), if any."""
+        try:
+            with open(self.log, encoding="utf-8", errors="replace") as handle:
+                lines = [line.strip() for line in handle.read(4096).splitlines()]
+        except OSError:
+            return ""
+        return next((line[:200] for line in lines if line), "")
 
     def open(self) -> RawWorkbook:
         _, sheets, notices, epoch_1904 = self._receive()
@@ -252,6 +282,8 @@ class IsolatedReader:
                 self.process.kill()
                 self.process.join(2)
         self.conn.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.log)
 
 
 def read_isolated(path: Path, backend: str, limits: Limits | None = None) -> RawWorkbook:

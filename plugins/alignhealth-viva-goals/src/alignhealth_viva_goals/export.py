@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import zipfile
+import zlib
 from collections.abc import Sequence
 from itertools import chain, islice
 from pathlib import Path
@@ -58,14 +60,52 @@ def _header(sheet: RawSheet) -> tuple[int, Sequence[object]] | None:
     return None
 
 
+# Any one of the export's marker headers, in the bytes of a package part (lower-cased).
+_MARKER_BYTES = re.compile(rb"okr[\s_]*type|object[\s_]*type|aligned[\s_]*to")
+_PEEK = 1 << 20
+
+
+def may_be_export(path: Path) -> bool:
+    """Whether an .xlsx could hold the export's headers, by a look at the first MiB of its
+    shared strings and sheets (headers come first in both).
+
+    Without it, every workbook checked with the plugin installed would be read twice: once
+    here to look at its headers, once by alignhealth's loader. A package that cannot be
+    looked into is left to the full read to judge.
+    """
+    if path.suffix.lower() != ".xlsx":
+        return True
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                name = info.filename.lower().replace("\\", "/")
+                if not name.endswith(".xml") or not (
+                    name.endswith("sharedstrings.xml") or "/worksheets/" in name
+                ):
+                    continue
+                with archive.open(info) as stream:
+                    if _MARKER_BYTES.search(stream.read(_PEEK).lower()):
+                        return True
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, zlib.error):
+        return True
+    return False
+
+
 def read_export(path: Path, date_order: DateOrder) -> LoadedWorkbook | None:
     """Read ``path`` if it is a Viva Goals export (CSV or XLSX); None otherwise."""
-    if path.suffix.lower() not in (".csv", ".xlsx", ".txt"):
+    if path.suffix.lower() not in (".csv", ".xlsx", ".txt") or not may_be_export(path):
         return None
     try:
         raw = read_raw(path)
     except InputError:
         return None  # not readable as a spreadsheet: alignhealth's loader says why
+    try:
+        return _read(raw, path, date_order)
+    finally:
+        raw.close()  # the reader's process holds the whole workbook
+
+
+def _read(raw: RawWorkbook, path: Path, date_order: DateOrder) -> LoadedWorkbook | None:
     found = next(((s, h) for s in raw.sheets if not s.hidden and (h := _header(s))), None)
     if found is None:
         return None
