@@ -19,8 +19,7 @@ from click.testing import CliRunner
 from alignhealth.cli import main
 from alignhealth.testing import write_workbook
 from tests.audit.smtp_server import Server
-
-MEASURED = {"KPI": "Score", "Target": 10, "Actual": 9}
+from tests.conftest import MEASURED
 
 
 def goals(*, orphan: bool = True, unowned: bool = False) -> dict[str, Any]:
@@ -111,6 +110,13 @@ def config(folder: Path, server: Server | None, **email: Any) -> Path:
 
 def audit(path: Path, *args: str) -> Any:
     return CliRunner().invoke(main, ["audit", str(path), "--no-plugins", *args])
+
+
+def recorded_runs(config_path: Path) -> list[dict[str, Any]]:
+    """The runs `alignhealth history --format json` lists for an audit config."""
+    out = CliRunner().invoke(main, ["history", "--config", str(config_path), "--format", "json"])
+    runs: list[dict[str, Any]] = json.loads(out.stdout)
+    return runs
 
 
 @pytest.fixture
@@ -217,10 +223,7 @@ def test_starttls_with_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         # one connection, never retried: EHLO before and after STARTTLS
         assert server.handler.connections == before + 2
         assert "the run is recorded" in refused.stderr
-        runs = json.loads(
-            CliRunner().invoke(main, ["history", "--config", str(path), "--format", "json"]).stdout
-        )
-        assert len(runs) == 2
+        assert len(recorded_runs(path)) == 2
     finally:
         server.stop()
 
@@ -262,27 +265,9 @@ def test_dry_run_writes_eml_and_records_the_run(tmp_path: Path) -> None:
     emls = sorted((tmp_path / "outbox").glob("*.eml"))
     assert [p.name for p in emls] == ["client-01.eml", "client-02.eml"]
     assert b"Subject: Alignment health: client.xlsx" in emls[0].read_bytes()
-    assert (
-        len(
-            json.loads(
-                CliRunner()
-                .invoke(main, ["history", "--config", str(path), "--format", "json"])
-                .stdout
-            )
-        )
-        == 1
-    )
+    assert len(recorded_runs(path)) == 1
     assert audit(path, "--dry-run", "--no-history").exit_code == 1
-    assert (
-        len(
-            json.loads(
-                CliRunner()
-                .invoke(main, ["history", "--config", str(path), "--format", "json"])
-                .stdout
-            )
-        )
-        == 1
-    )
+    assert len(recorded_runs(path)) == 1
 
 
 @pytest.mark.parametrize(
@@ -331,10 +316,7 @@ def test_a_killed_audit_leaves_the_history_as_it_was(tmp_path: Path) -> None:
     assert db.execute("SELECT COUNT(DISTINCT run_id) FROM findings").fetchone()[0] == 1
     db.close()
     assert audit(path).exit_code == 1  # and the next audit carries on from it
-    runs = json.loads(
-        CliRunner().invoke(main, ["history", "--config", str(path), "--format", "json"]).stdout
-    )
-    assert [r["id"] for r in runs] == [1, 2]
+    assert [r["id"] for r in recorded_runs(path)] == [1, 2]
 
 
 def test_two_audits_at_once_both_land(tmp_path: Path) -> None:

@@ -12,10 +12,11 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, fields
 from pathlib import Path
+from typing import TypeVar
 
 from alignhealth.errors import UsageError
 from alignhealth.findings import Finding
@@ -73,6 +74,9 @@ class StoredFinding:
     first_run_id: int
     first_seen: str
 
+    def __post_init__(self) -> None:
+        self.suppressed = bool(self.suppressed)  # SQLite stores it as 0 or 1
+
 
 @dataclass
 class Run:
@@ -86,6 +90,15 @@ class Run:
     exit_code: int
     ruleset: str
     workbook_sha256: str | None = None
+
+
+_Row = TypeVar("_Row")
+
+
+def _rows_as(cls: type[_Row], rows: Iterable[sqlite3.Row]) -> list[_Row]:
+    """Rows as records of ``cls``, each field from the column of its name."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    return [cls(**{name: row[name] for name in names}) for row in rows]
 
 
 @dataclass
@@ -133,51 +146,17 @@ class History:
 
     def runs(self, workbook: str | None = None) -> list[Run]:
         query = "SELECT * FROM runs" + (" WHERE workbook = ?" if workbook else "") + " ORDER BY id"
-        rows = self.db.execute(query, (workbook,) if workbook else ()).fetchall()
-        return [
-            Run(
-                id=r["id"],
-                started_at=r["started_at"],
-                workbook=r["workbook"],
-                as_of=r["as_of"],
-                health_score=r["health_score"],
-                band=r["band"],
-                findings=r["findings"],
-                exit_code=r["exit_code"],
-                ruleset=r["ruleset"],
-                workbook_sha256=r["workbook_sha256"],
-            )
-            for r in rows
-        ]
+        return _rows_as(Run, self.db.execute(query, (workbook,) if workbook else ()))
 
     def run(self, run_id: int) -> Run:
-        found = [r for r in self.runs() if r.id == run_id]
+        found = _rows_as(Run, self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)))
         if not found:
             raise UsageError(f"{self.path}: no run {run_id}; `alignhealth history` lists them")
         return found[0]
 
     def findings(self, run_id: int) -> list[StoredFinding]:
-        rows = self.db.execute(
-            "SELECT * FROM findings WHERE run_id = ? ORDER BY rowid", (run_id,)
-        ).fetchall()
-        return [
-            StoredFinding(
-                fingerprint=r["fingerprint"],
-                code=r["code"],
-                name=r["name"],
-                severity=r["severity"],
-                entity_kind=r["entity_kind"],
-                entity_id=r["entity_id"],
-                message=r["message"],
-                cell=r["cell"],
-                owner=r["owner"],
-                hint=r["hint"],
-                suppressed=bool(r["suppressed"]),
-                first_run_id=r["first_run_id"],
-                first_seen=r["first_seen"],
-            )
-            for r in rows
-        ]
+        rows = self.db.execute("SELECT * FROM findings WHERE run_id = ? ORDER BY rowid", (run_id,))
+        return _rows_as(StoredFinding, rows)
 
     def record(self, result: RunResult, workbook: str) -> tuple[int, Changes]:
         """Store a run and its findings; return its id and what changed since the previous

@@ -65,6 +65,10 @@ def _suppression_entity(use: SuppressionUse) -> EntityRef:
     )
 
 
+def _suppression_name(use: SuppressionUse) -> str:
+    return f"Suppression #{use.suppression.index + 1} in {use.suppression.source}"
+
+
 class UnusedSuppression(Rule):
     """What it checks:
     A ``[[suppress]]`` entry (not expired) that matched no finding in this run. The entity
@@ -97,10 +101,10 @@ class UnusedSuppression(Rule):
             if use.matched or use.expired:
                 continue
             entry = use.suppression.entry
+            entity = _suppression_entity(use)
             yield ctx.finding(
-                _suppression_entity(use),
-                f"Suppression #{use.suppression.index + 1} in {use.suppression.source} "
-                f"({', '.join(entry.rules)} on {', '.join(entry.entities)}) matched nothing",
+                entity,
+                f"{_suppression_name(use)} ({entity.label}) matched nothing",
                 evidence={"rules": entry.rules, "entities": entry.entities, "reason": entry.reason},
                 hint="Remove the suppression, or correct its rules and entities",
             )
@@ -139,9 +143,8 @@ class ExpiredSuppression(Rule):
             assert entry.expires is not None
             yield ctx.finding(
                 _suppression_entity(use),
-                f"Suppression #{use.suppression.index + 1} in {use.suppression.source} "
-                f"expired on {entry.expires.isoformat()}; the {use.matched} finding(s) it "
-                "covered show again",
+                f"{_suppression_name(use)} expired on {entry.expires.isoformat()}; the "
+                f"{use.matched} finding(s) it covered show again",
                 evidence={
                     "expires": entry.expires.isoformat(),
                     "matched": use.matched,
