@@ -9,6 +9,7 @@ import datetime as dt
 import functools
 import typing
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -34,16 +35,16 @@ cells = st.one_of(
 
 
 @functools.cache
-def _adapter(cls: type, name: str) -> TypeAdapter[object]:
+def _adapter(cls: type[Any], name: str) -> TypeAdapter[object]:
     return TypeAdapter(typing.get_type_hints(cls)[name])
 
 
-def assert_typed(record: object) -> None:
+def assert_typed(record: Any) -> None:
     """Every field of ``record`` passes strict validation against its annotation."""
-    for field in dataclasses.fields(record):  # type: ignore[arg-type]
+    for field in dataclasses.fields(record):
         value = getattr(record, field.name)
         try:
-            _adapter(type(record), field.name).validate_python(value, strict=True)
+            _adapter(record.__class__, field.name).validate_python(value, strict=True)
         except ValidationError as exc:
             raise AssertionError(
                 f"{type(record).__name__}.{field.name} = {value!r}: {exc}"
@@ -53,7 +54,8 @@ def assert_typed(record: object) -> None:
 def _sheet(kind: SheetKind, rows: Sequence[Sequence[object]]) -> RawSheet:
     spec = SHEETS[kind]
     header = [f.synonyms[0] for f in spec.fields]
-    numbered = [(1, header), *((n, list(row)) for n, row in enumerate(rows, start=2))]
+    numbered: list[tuple[int, Sequence[object]]] = [(1, header)]
+    numbered += ((n, list(row)) for n, row in enumerate(rows, start=2))
     return RawSheet(name=spec.synonyms[0], hidden=False, rows=lambda: iter(numbered))
 
 
