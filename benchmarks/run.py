@@ -93,7 +93,7 @@ def measure(path: Path) -> dict[str, object]:
     from alignhealth.runresult import RulesetInfo, RunResult, SourceInfo, ToolInfo
 
     times: dict[str, float] = {}
-    request = CheckRequest(as_of=AS_OF, ruleset=str(HERE / "bench.toml"))
+    request = CheckRequest(as_of=AS_OF, ruleset=str(HERE / "bench.toml"), jobs=os.cpu_count() or 1)
     session = prepare(request, make_host(autoload=False))
     clock = time.perf_counter()
     loaded = load_workbook(path)

@@ -29,6 +29,7 @@ from alignhealth.rules.selection import SelectionLayer, select_rules, severities
 from alignhealth.ruleset import ResolvedRuleset, RulesetLoader, load_mapping
 from alignhealth.runresult import RulesetInfo, RunConfig, RunResult, SourceInfo, ToolInfo
 from alignhealth.settings import Settings
+from alignhealth.sharing import run_shared
 from alignhealth.suppressions import apply_suppressions
 from alignhealth.tomlfile import describe_validation_error
 
@@ -53,6 +54,8 @@ class CheckRequest:
     fail_on: Severity = Severity.LOW
     exit_zero: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
+    #: Processes the rules of one large workbook may be shared among (this one included).
+    jobs: int = 1
 
 
 @dataclass
@@ -168,6 +171,7 @@ def prepare(
         options=options,
         mapping=mapping,
         fail_on=request.fail_on,
+        jobs=request.jobs,
     )
     return Session(host, registry, config)
 
@@ -251,9 +255,18 @@ def run_one(
     return produced
 
 
+#: Below this many goals the rules take well under a second, less than a fork would save.
+SHARE_RULES_FROM = 20_000
+
+
 def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[RuleOutcome], bool]:
     """Run the selected rules: every ``check`` rule, then suppressions, then the ``report``
-    rules (AH9), which see the crashes and suppressions of the run."""
+    rules (AH9), which see the crashes and suppressions of the run.
+
+    The ``check`` rules of a large graph are shared among ``config.jobs`` processes
+    (:mod:`alignhealth.sharing`); their findings and outcomes are merged in selection
+    order, so the result is the same as one process gives.
+    """
     config = session.config
     run = RunState()
     outcomes = {
@@ -271,12 +284,28 @@ def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[Ru
     phases: dict[str, list[str]] = {"check": [], "report": []}
     for code in config.selected:
         phases[session.registry.rules[code].rule.phase].append(code)
-    findings: list[Finding] = []
-    progress = config.progress
-    for done, code in enumerate(phases["check"]):
+
+    def checked(code: str) -> tuple[list[Finding], RuleOutcome, RunState]:
+        state = RunState()
+        produced = run_one(session, code, graph, state, outcomes[code])
+        return produced, outcomes[code], state
+
+    def counted(code: str) -> tuple[list[Finding], RuleOutcome, RunState]:
         if progress is not None:
-            progress.rules(done, len(phases["check"]), code)
-        findings.extend(run_one(session, code, graph, run, outcomes[code]))
+            progress.rules(len(done), len(phases["check"]), code)
+            done.append(code)
+        return checked(code)
+
+    progress = config.progress
+    done: list[str] = []
+    workers = config.jobs if len(graph.goals) >= SHARE_RULES_FROM else 1
+    results = run_shared(phases["check"], counted, workers)
+    findings: list[Finding] = []
+    for code in phases["check"]:
+        produced, outcomes[code], state = results[code]
+        run.crashes.extend(state.crashes)
+        run.rules_run += state.rules_run
+        findings.extend(produced)
     run.suppression_uses = apply_suppressions(
         findings, config.ruleset.suppressions, session.registry, config.settings.as_of
     )

@@ -32,6 +32,8 @@ class RunConfig:
     extra: dict[str, Any] = field(default_factory=dict)
     #: Where long loads and checks report progress (the CLI's display on a terminal).
     progress: Progress | None = None
+    #: Processes the rules of a large workbook may be shared among (this one included).
+    jobs: int = 1
 
 
 class ToolInfo(BaseModel):

@@ -168,7 +168,8 @@ def _write(target: FormatTarget, content: str | bytes, stem: str | None = None) 
     "-j",
     type=click.IntRange(min=1),
     metavar="N",
-    help="Check up to N workbooks at once, in separate processes (default: the number of cores).",
+    help="Use up to N processes (default: the number of cores): several workbooks are "
+    "checked at once, and the rules of a large workbook are shared among them.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @output_options
@@ -222,13 +223,16 @@ def check(
         exit_zero=exit_zero,
         settings={"csv_encoding": encoding} if encoding else {},
     )
+    cores = jobs or os.cpu_count() or 1
+    workers = min(cores, len(workbooks))
+    # Cores no workbook of its own needs share out the rules of the workbooks.
+    request.jobs = max(1, cores // workers)
     try:
         host = plugin_host(no_plugins, plugin_modules)
         available = available_reporters(host)
         targets = parse_formats(formats, output, available, several=len(workbooks) > 1)
         session = prepare(request, host)
         ui.describe_session(session)
-        workers = min(jobs or os.cpu_count() or 1, len(workbooks))
         if workers > 1:
             results = check_in_parallel(
                 workbooks, request, workers, no_plugins, plugin_modules, debug

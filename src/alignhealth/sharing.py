@@ -1,0 +1,82 @@
+"""Share independent jobs between this process and forked copies of it.
+
+The rules of one check are independent reads of one graph. A forked child sees that graph
+as it is, copy-on-write, without pickling it; the children and this process take the
+next job from one shared counter (so a slow rule does not leave a core idle), and each
+child sends back the results of the jobs it took. Anything that goes wrong in a child
+(it cannot fork, it dies, its results do not arrive) only means this process runs the
+jobs the child did not report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def can_fork() -> bool:
+    """Whether forking is safe here: the platform has it and this process runs one thread
+    (a fork beside other threads can inherit a lock one of them held)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def run_shared(jobs: Sequence[str], run: Callable[[str], T], workers: int) -> dict[str, T]:
+    """``run(job)`` for every job, on up to ``workers`` processes (this one included).
+
+    Results come back keyed by job; a job's result must pickle. With ``workers`` of 1,
+    or where forking is unsafe, every job runs here, in order.
+    """
+    if workers <= 1 or len(jobs) < 2 or not can_fork():
+        return {job: run(job) for job in jobs}
+    context: Any = multiprocessing.get_context("fork")
+    counter = context.Value("i", 0)
+    children = []
+    for _ in range(min(workers, len(jobs)) - 1):
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(jobs, run, counter, sender), daemon=True)
+        process.start()
+        sender.close()
+        children.append((process, receiver))
+    results: dict[str, T] = {}
+    try:
+        for job in _taken(jobs, counter):
+            results[job] = run(job)
+        for process, receiver in children:
+            with contextlib.suppress(EOFError, OSError):
+                results.update(receiver.recv())
+            process.join()
+    finally:
+        for process, receiver in children:
+            if process.is_alive():
+                process.kill()
+                process.join()
+            receiver.close()
+    # What a child took but never reported (it died) is run here.
+    for job in jobs:
+        if job not in results:
+            results[job] = run(job)
+    return {job: results[job] for job in jobs}
+
+
+def _taken(jobs: Sequence[str], counter: Any) -> Any:
+    """The jobs this process takes, one at a time, from the counter they share."""
+    while True:
+        with counter.get_lock():
+            index = counter.value
+            counter.value = index + 1
+        if index >= len(jobs):
+            return
+        yield jobs[index]
+
+
+def _child(jobs: Sequence[str], run: Callable[[str], T], counter: Any, sender: Connection) -> None:
+    results = {job: run(job) for job in _taken(jobs, counter)}
+    sender.send(results)
+    sender.close()

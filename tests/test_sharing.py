@@ -1,0 +1,97 @@
+"""Rules shared among forked processes give the same result as one process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alignhealth import engine
+from alignhealth.engine import CheckRequest, check, make_host
+from alignhealth.sharing import run_shared
+from tests import plugin_fixtures as pf
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme-goals.xlsx"
+RULESET = EXAMPLE.with_name("acme.toml")
+JOBS = [f"job{n}" for n in range(12)]
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+
+
+def _slow(job: str) -> tuple[str, int]:
+    time.sleep(0.05)
+    return job, os.getpid()
+
+
+def test_jobs_are_shared_and_come_back_in_order() -> None:
+    results = run_shared(JOBS, _slow, workers=2)
+    assert list(results) == JOBS
+    assert all(results[job][0] == job for job in JOBS)
+    pids = {pid for _, pid in results.values()}
+    assert os.getpid() in pids and len(pids) == 2
+
+
+def test_the_jobs_of_a_child_that_dies_are_run_here() -> None:
+    parent = os.getpid()
+
+    def dies_in_child(job: str) -> tuple[str, int]:
+        if os.getpid() != parent:
+            os._exit(9)
+        return _slow(job)
+
+    results = run_shared(JOBS, dies_in_child, workers=2)
+    assert list(results) == JOBS
+    assert {pid for _, pid in results.values()} == {parent}
+
+
+def test_beside_another_thread_everything_runs_here() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        results = run_shared(JOBS, _slow, workers=2)
+    finally:
+        stop.set()
+        thread.join()
+    assert {pid for _, pid in results.values()} == {os.getpid()}
+
+
+def _comparable(result: Any) -> tuple[list[Any], list[Any], Any]:
+    findings = [f.model_dump(mode="json") for f in result.findings]
+    outcomes = [o.model_dump(mode="json", exclude={"duration_ms"}) for o in result.outcomes]
+    return findings, outcomes, result.summary.model_dump(mode="json")
+
+
+@pytest.mark.parametrize("plugins", [(), (("crashing", pf.Crashing()),)], ids=["core", "crash"])
+def test_a_shared_check_equals_a_check_in_one_process(
+    monkeypatch: pytest.MonkeyPatch, plugins: tuple[tuple[str, object], ...]
+) -> None:
+    def run(jobs: int) -> Any:
+        request = CheckRequest(as_of=dt.date(2026, 11, 15), ruleset=str(RULESET), jobs=jobs)
+        return check(EXAMPLE, request, host=make_host(autoload=False, plugins=list(plugins)))
+
+    alone = run(1)
+    monkeypatch.setattr(engine, "SHARE_RULES_FROM", 0)
+    ran_in: set[int] = set()
+
+    def spied(jobs: list[str], job: Any, workers: int) -> dict[str, Any]:
+        def where(code: str) -> tuple[int, Any]:
+            return os.getpid(), job(code)
+
+        results = run_shared(jobs, where, workers)
+        ran_in.update(pid for pid, _ in results.values())
+        return {code: result for code, (_, result) in results.items()}
+
+    monkeypatch.setattr(engine, "run_shared", spied)
+    shared = run(2)
+    assert len(ran_in) == 2, "the rules were shared between two processes"
+    assert alone.findings, "the example has findings to compare"
+    assert _comparable(shared) == _comparable(alone)
+    assert shared.exit_code == alone.exit_code
+    if plugins:
+        assert {f.entity.id for f in shared.findings if f.code == "AH901"} == {"ZZ001", "ZZ002"}
