@@ -35,17 +35,21 @@ AS_OF = dt.date(2026, 11, 15)
 
 
 def _rss_kb(pid: int | str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
+    """The process's proportional set size (a page shared with a forked child counts
+    half in each), or its resident set where the kernel does not give that."""
+    for name, key in (("smaps_rollup", "Pss:"), ("status", "VmRSS:")):
+        try:
+            for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+                if line.startswith(key):
+                    return int(line.split()[1])
+        except (OSError, ValueError):
+            continue
     return 0
 
 
 def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of ``pid`` and its children (the isolated reader), from /proc."""
+    """Memory of ``pid`` and its children (the isolated reader, the processes the rules
+    are shared among), from /proc."""
     total = _rss_kb(pid)
     try:
         tasks = list(Path(f"/proc/{pid}/task").iterdir())
@@ -61,10 +65,10 @@ def _tree_rss_kb(pid: int) -> int:
 
 def run_measured(path: Path, job: str) -> dict[str, Any]:
     """Run ``job`` ("check" or "reference") in a fresh process, sampling from out here
-    the memory it and its reader process hold at once (sampling inside would add a
-    thread, and a second thread makes the reader start by spawn rather than fork).
-    ``ru_maxrss`` gives each process's own peak; their sum overstates what the two ever
-    held together."""
+    the memory it and its children (the reader process, the processes the rules are
+    shared among) hold at once (sampling inside would add a thread, and a second thread
+    makes the check run single-process). ``ru_maxrss`` gives each process's own peak;
+    their sum overstates what they ever held together."""
     child = subprocess.Popen(
         [sys.executable, __file__, "--child", job, str(path)],
         stdout=subprocess.PIPE,
@@ -123,7 +127,7 @@ def measure(path: Path) -> dict[str, object]:
         "rules": {o.code: o.duration_ms / 1000 for o in outcomes},
         "found": dict(collections.Counter(f.code for f in findings)),
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        # the isolated reader's process, which runs beside this one
+        # the largest child: the isolated reader's process, or one the rules are shared with
         "child_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
 
@@ -195,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         together = "n/a" if both is None else f"{both:.0f} MB"
         print(
             f"\n{size:,} goals ({path.stat().st_size / 1e6:.1f} MB, {result['rows']:,} rows), "
-            f"peak {result['peak_mb']:.0f} MB (reader process {result['child_peak_mb']:.0f} MB, "
-            f"both at once {together}); "
+            f"peak {result['peak_mb']:.0f} MB (largest child process "
+            f"{result['child_peak_mb']:.0f} MB, all at once {together}); "
             "planted problems "
             + (
                 "all found exactly"

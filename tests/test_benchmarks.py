@@ -23,6 +23,6 @@ def test_benchmark_prints_phases_ratios_and_memory_for_each_size(tmp_path: Path)
     for phase in ("calamine read (reference)", "read", "rules", "report"):
         assert len(re.findall(rf"^  {re.escape(phase)}\s+\d+\.\d+ s$", out, re.M)) == 2, phase
     assert len(re.findall(r"ratio to the calamine read\s+\d+\.\d+ x", out)) == 2
-    assert re.search(r"both at once \d+ MB", out), out
+    assert re.search(r"all at once \d+ MB", out), out
     assert "200 -> 400 goals (2x):" in out
     assert sorted(p.name for p in tmp_path.glob("*.xlsx")) == ["goals-200.xlsx", "goals-400.xlsx"]

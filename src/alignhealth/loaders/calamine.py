@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from alignhealth.loaders.raw import (
     RawWorkbook,
     RowStream,
     UncalculatedFormula,
+    no_rows,
 )
 
 
@@ -53,30 +54,56 @@ def read_calamine(path: Path, xlsx: bool = False) -> RawWorkbook:
         ) from None
     parts = sheet_parts(path) if xlsx else {}
     metas = [m for m in book.sheets_metadata if "ChartSheet" not in str(m.typ)]
-    # The byte scans run beside calamine, which lets go of the GIL while it parses a
-    # sheet (as does zlib while it inflates one), so the two overlap on a second core.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        scans = [
-            pool.submit(scan_sheet, path, parts.get(meta.name)) if xlsx else None for meta in metas
-        ]
-        loaded = [book.get_sheet_by_name(meta.name) for meta in metas]
-    sheets = []
-    for meta, sheet, pending in zip(metas, loaded, scans, strict=True):
+    loader = _SheetLoader(book, path, parts if xlsx else None)
+    sheets = [
+        RawSheet(name=meta.name, hidden=not str(meta.visible).endswith(".Visible"), rows=no_rows)
+        for meta in metas
+    ]
+    for sheet in sheets:
+        sheet.rows = _rows(loader, sheet)
+    return RawWorkbook(
+        path=name,
+        sheets=sheets,
+        date_epoch_1904=xlsx and _is_1904(path),
+        prefetch=lambda indices: loader.want([sheets[i].name for i in indices]),
+    )
+
+
+class _SheetLoader:
+    """Loads sheets in a thread of its own, in the order they are wanted, ahead of the
+    rows being sent: calamine lets go of the GIL while it parses a sheet (as zlib does
+    while the byte scan inflates one), so loading the next sheet overlaps sending this
+    one, and the parent parsing it. A sheet nobody reads is never loaded."""
+
+    def __init__(self, book: Any, path: Path, parts: dict[str, str] | None) -> None:
+        self.book = book
+        self.path = path
+        self.parts = parts
+        self.loads: dict[str, Future[tuple[Any, SheetScan, list[str]]]] = {}
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calamine")
+        self.scans = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan")
+
+    def want(self, names: list[str]) -> None:
+        for name in names:
+            if name not in self.loads:
+                self.loads[name] = self.pool.submit(self._load, name)
+
+    def sheet(self, name: str) -> tuple[Any, SheetScan, list[str]]:
+        self.want([name])
+        return self.loads[name].result()
+
+    def _load(self, name: str) -> tuple[Any, SheetScan, list[str]]:
+        pending = (
+            self.scans.submit(scan_sheet, self.path, self.parts.get(name))
+            if self.parts is not None
+            else None
+        )
+        sheet = self.book.get_sheet_by_name(name)
         merged = [
             f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
             for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])
         ]
-        scan = pending.result() if pending is not None else SheetScan()
-        sheets.append(
-            RawSheet(
-                name=meta.name,
-                hidden=not str(meta.visible).endswith(".Visible"),
-                rows=_rows(sheet, scan, merged),
-                merged=merged,
-                hidden_rows=scan.hidden_rows,
-            )
-        )
-    return RawWorkbook(path=name, sheets=sheets, date_epoch_1904=xlsx and _is_1904(path))
+        return sheet, pending.result() if pending is not None else SheetScan(), merged
 
 
 def _is_1904(path: Path) -> bool:
@@ -90,7 +117,20 @@ def _is_1904(path: Path) -> bool:
     return re.search(rb'date1904="(?:1|true)"', book) is not None
 
 
-def _rows(sheet: Any, scan: SheetScan, merged: list[str]) -> Any:
+def _rows(loader: _SheetLoader, raw: RawSheet) -> Any:
+    """The sheet's rows; its merged ranges and hidden rows are known once it is loaded,
+    before the first row."""
+
+    def rows() -> RowStream:
+        sheet, scan, merged = loader.sheet(raw.name)
+        raw.merged, raw.hidden_rows = merged, scan.hidden_rows
+        stream = _values(sheet, scan)
+        return fill_merged(stream, merged) if merged else stream
+
+    return rows
+
+
+def _values(sheet: Any, scan: SheetScan) -> RowStream:
     marks: dict[int, list[tuple[int, object]]] = {}
     for (row, col), text in scan.errors.items():
         marks.setdefault(row, []).append((col, CellError(text)))
@@ -98,28 +138,24 @@ def _rows(sheet: Any, scan: SheetScan, merged: list[str]) -> Any:
         marks.setdefault(row, []).append(
             (col, UncalculatedFormula("formula without a saved value"))
         )
+    return _marked(sheet, marks)
 
-    def rows() -> RowStream:
-        stream = _values()
-        return fill_merged(stream, merged) if merged else stream
 
-    def _values() -> RowStream:
-        seen_data = False
-        for index, values in enumerate(sheet.iter_rows(), start=1):
-            cleaned = [None if v == "" else v for v in values]
-            for col, value in marks.get(index, ()):
-                if col >= len(cleaned):
-                    cleaned.extend([None] * (col + 1 - len(cleaned)))
-                if cleaned[col] is None:
-                    cleaned[col] = value
-            while cleaned and cleaned[-1] is None:
-                cleaned.pop()
-            if cleaned:
-                seen_data = True
-                yield index, cleaned
-            elif seen_data:
-                # calamine reads a cell of spaces as empty; an empty row inside the data
-                # is still a row the user may have meant, so it is counted as blank.
-                yield index, cleaned
-
-    return rows
+def _marked(sheet: Any, marks: dict[int, list[tuple[int, object]]]) -> RowStream:
+    seen_data = False
+    for index, values in enumerate(sheet.iter_rows(), start=1):
+        cleaned = [None if v == "" else v for v in values]
+        for col, value in marks.get(index, ()):
+            if col >= len(cleaned):
+                cleaned.extend([None] * (col + 1 - len(cleaned)))
+            if cleaned[col] is None:
+                cleaned[col] = value
+        while cleaned and cleaned[-1] is None:
+            cleaned.pop()
+        if cleaned:
+            seen_data = True
+            yield index, cleaned
+        elif seen_data:
+            # calamine reads a cell of spaces as empty; an empty row inside the data
+            # is still a row the user may have meant, so it is counted as blank.
+            yield index, cleaned

@@ -17,14 +17,13 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from alignhealth.errors import InputError
-from alignhealth.loaders.raw import RawSheet, RawWorkbook, RowStream
+from alignhealth.loaders.raw import RawSheet, RawWorkbook, RowStream, no_rows
 
 CHUNK_ROWS = 2000
 
@@ -112,11 +111,13 @@ def _serve(conn: Connection, path: str, backend: str, memory: int, log: str) -> 
             return
         if request[0] == "stop":
             return
+        if request[0] == "prefetch":
+            _prefetch(raw, request[1])
         if request[0] != "open":
             continue  # a cancel for a stream that already ended
         _, stream_id, index = request
         try:
-            _stream(conn, stream_id, raw.sheets[index].rows())
+            _stream(conn, stream_id, raw, raw.sheets[index])
         except InputError as exc:
             conn.send(("error", exc.message, exc.code, exc.location))
         except MemoryError:
@@ -140,14 +141,23 @@ def _serve(conn: Connection, path: str, backend: str, memory: int, log: str) -> 
             )
 
 
-def _stream(conn: Connection, stream_id: int, rows: Iterator[Any]) -> None:
+def _prefetch(raw: RawWorkbook, indexes: list[int]) -> None:
+    if raw.prefetch is not None:
+        raw.prefetch(indexes)
+
+
+def _stream(conn: Connection, stream_id: int, raw: RawWorkbook, sheet: RawSheet) -> None:
     """Send a sheet's rows ahead of the parent, in chunks, so that reading (here) and
-    parsing (there) overlap; stop early when the parent cancels."""
+    parsing (there) overlap; stop early when the parent cancels. A reader that loads
+    sheets lazily knows the sheet's merged ranges and hidden rows once ``rows()`` has
+    loaded it: they go first."""
+    rows = sheet.rows()
+    conn.send(("meta", stream_id, sheet.merged, sheet.hidden_rows))
     chunk: list[Any] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) >= CHUNK_ROWS:
-            if conn.poll() and _cancelled(conn, stream_id):
+            if conn.poll() and _cancelled(conn, stream_id, raw):
                 break
             conn.send(("rows", stream_id, chunk))
             chunk = []
@@ -157,8 +167,10 @@ def _stream(conn: Connection, stream_id: int, rows: Iterator[Any]) -> None:
     conn.send(("end", stream_id))
 
 
-def _cancelled(conn: Connection, stream_id: int) -> bool:
+def _cancelled(conn: Connection, stream_id: int, raw: RawWorkbook) -> bool:
     message = conn.recv()
+    if message[0] == "prefetch":
+        _prefetch(raw, message[1])
     return bool(message[0] == "cancel" and message[1] == stream_id)
 
 
@@ -167,6 +179,7 @@ class IsolatedReader:
 
     def __init__(self, path: Path, backend: str, limits: Limits | None = None) -> None:
         self.path = path
+        self.backend = backend
         self.limits = limits or Limits()
         self.deadline = time.monotonic() + self.limits.seconds
         # fork is cheap and needs no re-import, but is unsafe beside other threads (a
@@ -238,16 +251,20 @@ class IsolatedReader:
         raw = RawWorkbook(
             path=str(self.path),
             sheets=[
-                RawSheet(name, hidden, self._rows(index), merged, hidden_rows)
-                for index, (name, hidden, merged, hidden_rows) in enumerate(sheets)
+                RawSheet(name, hidden, no_rows, merged, hidden_rows)
+                for name, hidden, merged, hidden_rows in sheets
             ],
             notices=notices,
             date_epoch_1904=epoch_1904,
+            reader=self.backend,
+            closer=self.close,
+            prefetch=lambda indexes: self.conn.send(("prefetch", list(indexes))),
         )
-        raw.closer = self.close
+        for index, sheet in enumerate(raw.sheets):
+            sheet.rows = self._rows(index, sheet)
         return raw
 
-    def _rows(self, index: int) -> Any:
+    def _rows(self, index: int, sheet: RawSheet) -> Any:
         def rows() -> RowStream:
             if self.active is not None:
                 self._cancel(self.active)
@@ -256,11 +273,15 @@ class IsolatedReader:
             self.conn.send(("open", stream_id, index))
             while True:
                 message = self._receive()
-                if message[0] == "end" and message[1] == stream_id:
+                if message[1] != stream_id:
+                    continue
+                if message[0] == "rows":
+                    yield from message[2]
+                elif message[0] == "meta":
+                    sheet.merged, sheet.hidden_rows = message[2], message[3]
+                elif message[0] == "end":
                     self.active = None
                     return
-                if message[0] == "rows" and message[1] == stream_id:
-                    yield from message[2]
 
         return rows
 

@@ -23,6 +23,11 @@ class UncalculatedFormula(CellError):
     __slots__ = ()
 
 
+def no_rows() -> RowStream:
+    """The rows of a sheet whose reader has yet to be attached."""
+    return iter(())
+
+
 @dataclass
 class RawSheet:
     """One sheet: its name as the workbook spells it, whether it is hidden, and its rows.
@@ -35,6 +40,8 @@ class RawSheet:
     hidden: bool
     rows: Callable[[], RowStream]
     #: Merged ranges (``A1:F1``); their top-left values already fill ``rows()``.
+    #: A reader that loads sheets lazily fills this (and ``hidden_rows``) in when
+    #: ``rows()`` is called, so read them after the rows.
     merged: list[str] = field(default_factory=list)
     #: Rows hidden in the sheet (1-based). They are read like any other, and reported.
     hidden_rows: list[int] = field(default_factory=list)
@@ -48,8 +55,19 @@ class RawWorkbook:
     sheets: list[RawSheet]
     notices: list[Notice] = field(default_factory=list)
     date_epoch_1904: bool = False
+    #: The reader behind the rows (an isolated reader's backend), where it matters.
+    reader: str = ""
     #: Releases what the reader holds (an isolated reader's process); idempotent.
     closer: Callable[[], None] | None = None
+    #: Tells a reader that loads sheets lazily which sheets (indexes into ``sheets``)
+    #: will be read, in order, so that it can load them ahead.
+    prefetch: Callable[[Sequence[int]], None] | None = None
+
+    def want(self, sheets: Sequence[RawSheet]) -> None:
+        """Say which sheets will be read, in order (a hint; any sheet can still be read)."""
+        if self.prefetch is not None:
+            indexes = {id(sheet): index for index, sheet in enumerate(self.sheets)}
+            self.prefetch([indexes[id(sheet)] for sheet in sheets])
 
     def close(self) -> None:
         if self.closer is not None:

@@ -82,22 +82,30 @@ def read_raw(path: Path, encoding: str = "utf-8-sig") -> RawWorkbook:
             backend = os.environ.get("ALIGNHEALTH_READER", "calamine-xlsx")
     if backend != "calamine-xlsx":
         return read_isolated(path, backend)
-    # The fast reader first; where it fails (a file that asks calamine for too much
-    # memory, say) openpyxl's streaming reader still can.
     try:
         return read_isolated(path, backend)
     except InputError as exc:
-        if exc.code not in ("reader-crashed", "too-large", "corrupt", "timeout"):
-            raise
-        raw = read_isolated(path, "openpyxl")
-        raw.notices.append(
-            Notice(
-                code="reader-fallback",
-                message=f"the fast reader could not read the file "
-                f"({exc.message}); it was read with openpyxl instead",
-            )
+        return _fallback(path, exc)
+
+
+#: How the fast reader fails where openpyxl's streaming reader still can (a file that asks
+#: calamine for too much memory, say), whether opening the file or loading a sheet.
+_FALLBACK_CODES = ("reader-crashed", "too-large", "corrupt", "timeout")
+
+
+def _fallback(path: Path, exc: InputError) -> RawWorkbook:
+    """The workbook read with openpyxl, after python-calamine failed with ``exc``."""
+    if exc.code not in _FALLBACK_CODES:
+        raise exc
+    raw = read_isolated(path, "openpyxl")
+    raw.notices.append(
+        Notice(
+            code="reader-fallback",
+            message=f"the fast reader could not read the file "
+            f"({exc.message}); it was read with openpyxl instead",
         )
-        return raw
+    )
+    return raw
 
 
 def find_sheets(
@@ -200,6 +208,33 @@ def _goals_by_headers(sheets: list[RawSheet]) -> RawSheet | None:
     return fits[0] if len(fits) == 1 else None
 
 
+def _sheet_notices(sheet: RawSheet) -> list[Notice]:
+    """Hidden rows and merged ranges (known once the sheet has been read)."""
+    notices = []
+    if sheet.hidden_rows:
+        rows = sheet.hidden_rows
+        notices.append(
+            Notice(
+                code="hidden-rows",
+                message=f"sheet {sheet.name!r}: {len(rows):,} hidden row(s) were read like "
+                "any other (unhide them in Excel to see what was checked)",
+                cells=[f"{quote_sheet(sheet.name)}!{r}:{r}" for r in rows[:20]],
+                count=len(rows),
+            )
+        )
+    if sheet.merged:
+        notices.append(
+            Notice(
+                code="merged-cells",
+                message=f"sheet {sheet.name!r}: {len(sheet.merged)} merged range(s); each "
+                "range's top-left value applies to all its cells",
+                cells=[f"{quote_sheet(sheet.name)}!{ref}" for ref in sheet.merged[:20]],
+                count=len(sheet.merged),
+            )
+        )
+    return notices
+
+
 def load_workbook(
     path: Path,
     mapping: InputMapping | None = None,
@@ -212,17 +247,24 @@ def load_workbook(
     Raises :class:`InputError` when the workbook cannot be used at all; cells that cannot
     be used become problems on the result, and the rest is still read.
     """
+    sha256 = file_sha256(path)
+
+    def records(raw: RawWorkbook) -> LoadedWorkbook:
+        return load_raw(
+            raw, path.name, mapping, date_order, path=str(path), sha256=sha256, progress=progress
+        )
+
     raw = read_raw(path, encoding)
     try:
-        return load_raw(
-            raw,
-            path.name,
-            mapping,
-            date_order,
-            path=str(path),
-            sha256=file_sha256(path),
-            progress=progress,
-        )
+        try:
+            return records(raw)
+        except InputError as exc:
+            # The fast reader loads sheets as they are read, so it can fail part way.
+            if raw.reader != "calamine-xlsx":
+                raise
+            raw.close()
+            raw = _fallback(path, exc)
+            return records(raw)
     finally:
         raw.close()
 
@@ -247,32 +289,16 @@ def load_raw(
         progress=progress,
     )
     sheets = find_sheets(raw, mapping, ctx.notices)
+    raw.want(list(sheets.values()))
     reads: dict[SheetKind, SheetRead] = {}
-    for sheet in sheets.values():
-        if sheet.hidden_rows:
-            rows = sheet.hidden_rows
-            ctx.notices.append(
-                Notice(
-                    code="hidden-rows",
-                    message=f"sheet {sheet.name!r}: {len(rows):,} hidden row(s) were read like "
-                    "any other (unhide them in Excel to see what was checked)",
-                    cells=[f"{quote_sheet(sheet.name)}!{r}:{r}" for r in rows[:20]],
-                    count=len(rows),
-                )
-            )
-        if sheet.merged:
-            ctx.notices.append(
-                Notice(
-                    code="merged-cells",
-                    message=f"sheet {sheet.name!r}: {len(sheet.merged)} merged range(s); each "
-                    "range's top-left value applies to all its cells",
-                    cells=[f"{quote_sheet(sheet.name)}!{ref}" for ref in sheet.merged[:20]],
-                    count=len(sheet.merged),
-                )
-            )
+    # What the reader found in the sheets comes before what reading them found.
+    at = len(ctx.notices)
     with gc_paused():
         for kind, sheet in sheets.items():
             reads[kind] = read_sheet(sheet, SHEETS[kind], mapping.for_kind(kind), ctx)
+            found = _sheet_notices(sheet)
+            ctx.notices[at:at] = found
+            at += len(found)
     for sheet in raw.sheets:
         if sheet.hidden and sheet not in sheets.values():
             ctx.notices.append(
