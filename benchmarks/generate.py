@@ -2,6 +2,10 @@
 
     python benchmarks/generate.py 10000 out/goals-10k.xlsx
 
+The workbook keeps its text in a shared-strings table, as Excel writes it (XlsxWriter;
+openpyxl's streaming writer would put every string inline, which makes the file larger
+and its reading slower than a client's).
+
 The tree branches nine ways per level (the most children AH107 allows), goals cycle
 through the levels Company > Division > Department > Team (deeper goals stay at Team), and
 people own them in runs of five, each reporting to the owner of their goals' parent.
@@ -15,10 +19,10 @@ import argparse
 import datetime as dt
 import random
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+import xlsxwriter
 
 AS_OF = dt.date(2026, 11, 15)
 FY_START = dt.date(2026, 1, 1)
@@ -125,8 +129,9 @@ def generate(goals: int, path: Path, seed: int = 7) -> dict[str, int]:
     # does not also move their goals out of line (AH304) or their sign-offs (AH704).
     lost = set(range(n_people, n_people + int(n_people * PLANTED["AH801"][0])))
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Goals")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(path, {"default_date_format": "yyyy-mm-dd"})
+    sheet = _Sheet(book, "Goals")
     sheet.append(GOAL_HEADERS)
     for i in range(goals):
         level = LEVELS[min(depth[i], 3)]
@@ -167,7 +172,7 @@ def generate(goals: int, path: Path, seed: int = 7) -> dict[str, int]:
                 reviewed,
             ]
         )
-    people = book.create_sheet("People")
+    people = _Sheet(book, "People")
     people.append(PEOPLE_HEADERS)
     for p in range(n_people + len(lost)):
         level = person_level[p] if p < n_people else LEVELS[3]
@@ -175,7 +180,7 @@ def generate(goals: int, path: Path, seed: int = 7) -> dict[str, int]:
         if p in lost:
             manager = f"Q{p}"
         people.append([f"P{p}", f"Person {p}", f"person{p}@example.com", level, manager, "Active"])
-    projects = book.create_sheet("Projects")
+    projects = _Sheet(book, "Projects")
     projects.append(PROJECT_HEADERS)
     for j in range(n_projects):
         goal = (j * 2 + 1) % goals
@@ -198,24 +203,35 @@ def generate(goals: int, path: Path, seed: int = 7) -> dict[str, int]:
                 dt.date(2026, 10, 1) if assessed else None,
             ]
         )
-    reviews = book.create_sheet("Reviews")
+    reviews = _Sheet(book, "Reviews")
     reviews.append(REVIEW_HEADERS)
     for i in range(0, goals, 2):
         if i in planted_goals["AH501"]:
             continue
-        date_cell = WriteOnlyCell(reviews, value=AS_OF - dt.timedelta(days=5))
-        date_cell.number_format = "yyyy-mm-dd"
-        reviews.append([f"G{i}", f"P{owner_of[i]}", date_cell, 0.9])
-    levels = book.create_sheet("Levels")
+        reviews.append([f"G{i}", f"P{owner_of[i]}", AS_OF - dt.timedelta(days=5), 0.9])
+    levels = _Sheet(book, "Levels")
     levels.append(["Level", "Rank"])
     for rank, name in enumerate(LEVELS, start=1):
         levels.append([name, rank])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    book.close()
     counts = {code: len(chosen) for code, chosen in planted_goals.items()}
     counts["AH703"] = len(unassessed)
     counts["AH801"] = len(lost)
     return counts
+
+
+class _Sheet:
+    """A worksheet written a row at a time (blank cells are left out)."""
+
+    def __init__(self, book: xlsxwriter.Workbook, name: str) -> None:
+        self.sheet = book.add_worksheet(name)
+        self.row = 0
+
+    def append(self, values: Sequence[object]) -> None:
+        for col, value in enumerate(values):
+            if value is not None and value != "":
+                self.sheet.write(self.row, col, value)
+        self.row += 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
@@ -25,4 +26,12 @@ def test_benchmark_prints_phases_ratios_and_memory_for_each_size(tmp_path: Path)
     assert len(re.findall(r"ratio to the calamine read\s+\d+\.\d+ x", out)) == 2
     assert re.search(r"all at once \d+ MB", out), out
     assert "200 -> 400 goals (2x):" in out
-    assert sorted(p.name for p in tmp_path.glob("*.xlsx")) == ["goals-200.xlsx", "goals-400.xlsx"]
+    written = sorted(tmp_path.glob("*.xlsx"))
+    assert [re.sub(r"-[0-9a-f]{8}\.xlsx$", "", p.name) for p in written] == [
+        "goals-200",
+        "goals-400",
+    ]
+    # text in a shared-strings table, as Excel writes it, not inline in the sheets
+    with zipfile.ZipFile(written[0]) as package:
+        assert "xl/sharedStrings.xml" in package.namelist()
+        assert b"inlineStr" not in package.read("xl/worksheets/sheet1.xml")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
 
 from alignhealth.findings import Finding, Severity
 from alignhealth.graph import OrgGraph
 from alignhealth.runresult import FamilyDrag, LevelScore, OwnerScore, ScoreEntry, Summary
+
+E = TypeVar("E", bound=ScoreEntry)
 
 UNHEALTHY_FROM = Severity.MEDIUM
 BANDS = ((80, "excellent"), (60, "good"), (40, "fair"), (0, "poor"))
@@ -63,18 +66,19 @@ def summarize(
             family = groups_of.get(finding.code) or (finding.code,)
             unhealthy_by[finding.entity.id].add(family[0])
 
-    def entry(goal_ids: list[str]) -> ScoreEntry:
+    def entry(goal_ids: list[str], kind: type[E], **about: Any) -> E:
         healthy = sum(1 for g in goal_ids if g not in unhealthy_by)
         value = score(healthy, len(goal_ids))
-        return ScoreEntry(
+        return kind(
             score=value,
             band=band(value),
             checked=len(goal_ids),
             findings=sum(findings_on[g] for g in goal_ids),
             drags=_drags(goal_ids, unhealthy_by),
+            **about,
         )
 
-    overall = entry(list(graph.goals))
+    overall = entry(list(graph.goals), ScoreEntry)
     summary.health_score = overall.score
     summary.band = overall.band
     summary.checked = overall.checked
@@ -88,12 +92,11 @@ def summarize(
             owned[owner_id].append(goal.id)
     summary.by_owner = sorted(
         (
-            OwnerScore.model_validate(
-                {
-                    **entry(goal_ids).model_dump(),
-                    "id": owner_id,
-                    "name": graph.people[owner_id].name if owner_id in graph.people else None,
-                }
+            entry(
+                goal_ids,
+                OwnerScore,
+                id=owner_id,
+                name=graph.people[owner_id].name if owner_id in graph.people else None,
             )
             for owner_id, goal_ids in owned.items()
         ),
@@ -108,9 +111,6 @@ def summarize(
             by_rank[rank].append(goal.id)
             names.setdefault(rank, goal.level)
     summary.by_level = [
-        LevelScore.model_validate(
-            {**entry(by_rank[rank]).model_dump(), "level": names[rank], "rank": rank}
-        )
-        for rank in sorted(by_rank)
+        entry(by_rank[rank], LevelScore, level=names[rank], rank=rank) for rank in sorted(by_rank)
     ]
     return summary

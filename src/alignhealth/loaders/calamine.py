@@ -55,8 +55,14 @@ def read_calamine(path: Path, xlsx: bool = False) -> RawWorkbook:
     parts = sheet_parts(path) if xlsx else {}
     metas = [m for m in book.sheets_metadata if "ChartSheet" not in str(m.typ)]
     loader = _SheetLoader(book, path, parts if xlsx else None)
+    sizes = _part_sizes(path, parts)
     sheets = [
-        RawSheet(name=meta.name, hidden=not str(meta.visible).endswith(".Visible"), rows=no_rows)
+        RawSheet(
+            name=meta.name,
+            hidden=not str(meta.visible).endswith(".Visible"),
+            rows=no_rows,
+            size=sizes.get(parts.get(meta.name, ""), 0),
+        )
         for meta in metas
     ]
     for sheet in sheets:
@@ -104,6 +110,17 @@ class _SheetLoader:
             for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])
         ]
         return sheet, pending.result() if pending is not None else SheetScan(), merged
+
+
+def _part_sizes(path: Path, parts: dict[str, str]) -> dict[str, int]:
+    """The unpacked size of each sheet's XML (for the order sheets are best read in)."""
+    if not parts:
+        return {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return {info.filename: info.file_size for info in archive.infolist()}
+    except (zipfile.BadZipFile, OSError):
+        return {}
 
 
 def _is_1904(path: Path) -> bool:

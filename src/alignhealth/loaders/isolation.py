@@ -102,7 +102,7 @@ def _serve(conn: Connection, path: str, backend: str, memory: int, log: str) -> 
             )
         )
         return
-    sheets = [(s.name, s.hidden, s.merged, s.hidden_rows) for s in raw.sheets]
+    sheets = [(s.name, s.hidden, s.merged, s.hidden_rows, s.size) for s in raw.sheets]
     conn.send(("ok", sheets, raw.notices, raw.date_epoch_1904))
     while True:
         try:
@@ -251,8 +251,8 @@ class IsolatedReader:
         raw = RawWorkbook(
             path=str(self.path),
             sheets=[
-                RawSheet(name, hidden, no_rows, merged, hidden_rows)
-                for name, hidden, merged, hidden_rows in sheets
+                RawSheet(name, hidden, no_rows, merged, hidden_rows, size)
+                for name, hidden, merged, hidden_rows, size in sheets
             ],
             notices=notices,
             date_epoch_1904=epoch_1904,

@@ -45,6 +45,8 @@ class RawSheet:
     merged: list[str] = field(default_factory=list)
     #: Rows hidden in the sheet (1-based). They are read like any other, and reported.
     hidden_rows: list[int] = field(default_factory=list)
+    #: Bytes of the sheet's data, where the reader knows it (0: unknown).
+    size: int = 0
 
 
 @dataclass

@@ -7,6 +7,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -289,16 +290,30 @@ def load_raw(
         progress=progress,
     )
     sheets = find_sheets(raw, mapping, ctx.notices)
-    raw.want(list(sheets.values()))
+    # The largest sheet is read last: a reader that loads sheets ahead (calamine) loads it
+    # while the others are parsed. What reading finds is still told in the sheets' order.
+    order = sorted(sheets, key=lambda kind: sheets[kind].size)
+    raw.want([sheets[kind] for kind in order])
     reads: dict[SheetKind, SheetRead] = {}
-    # What the reader found in the sheets comes before what reading them found.
-    at = len(ctx.notices)
+    found: dict[SheetKind, ReadContext] = {}
+    failed: dict[SheetKind, InputError] = {}
     with gc_paused():
-        for kind, sheet in sheets.items():
-            reads[kind] = read_sheet(sheet, SHEETS[kind], mapping.for_kind(kind), ctx)
-            found = _sheet_notices(sheet)
-            ctx.notices[at:at] = found
-            at += len(found)
+        for kind in order:
+            found[kind] = replace(ctx, problems=[], notices=[])
+            try:
+                reads[kind] = read_sheet(
+                    sheets[kind], SHEETS[kind], mapping.for_kind(kind), found[kind]
+                )
+            except InputError as exc:
+                failed[kind] = exc
+    for kind in sheets:
+        if kind in failed:
+            raise failed[kind]
+    for sheet in sheets.values():
+        ctx.notices.extend(_sheet_notices(sheet))
+    for kind in sheets:
+        ctx.notices.extend(found[kind].notices)
+        ctx.problems.extend(found[kind].problems)
     for sheet in raw.sheets:
         if sheet.hidden and sheet not in sheets.values():
             ctx.notices.append(
