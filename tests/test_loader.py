@@ -273,6 +273,23 @@ def test_invalid_cells_become_problems_and_the_rest_is_read(workbook: Book) -> N
     }
 
 
+def test_a_repeated_value_is_parsed_once_and_shared_but_true_is_not_one(
+    workbook: Book,
+) -> None:
+    due = dt.date(2026, 12, 31)
+    rows = [
+        {"ID": "G1", "Title": "A", "Parent": "G0", "Target": 1, "Due": due},
+        {"ID": "G2", "Title": "B", "Parent": "G0", "Target": True, "Due": due},
+        {"ID": "G3", "Title": "C", "Parent": "G0", "Target": 1.0, "Due": due},
+    ]
+    loaded = load(workbook(rows))
+    g1, g2, g3 = loaded.goals
+    assert g1.due == due and g1.due is g2.due is g3.due  # one date object, not three
+    assert g1.parent_ids == ("G0",) and g1.parent_ids is g2.parent_ids
+    assert (g1.target, g2.target, g3.target) == (1.0, None, 1.0)
+    assert [(p.location.cell, p.field) for p in loaded.problems] == [("Goals!D3", "target")]
+
+
 def test_excel_error_values_are_invalid_but_typed_text_is_not(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active

@@ -357,13 +357,14 @@ class _RowReader:
             (
                 f.name,
                 col,
-                self.parsers[f.type],
+                self.parsers[f.type]
+                if f.name == spec.id_field
+                else _memoized(self.parsers[f.type]),
                 self.attribute.get(f.name, f.name),
                 f.type is ValueType.PROGRESS,
             )
             for f, col in self.fields
         ]
-        self.by_name = {name: (parser, attr, prog) for name, _, parser, attr, prog in self.plan}
         self.width = max(columns.headers, default=-1) + 1
         self.unheaded = [c for c in range(self.width) if c not in columns.headers]
         quoted = quote_sheet(sheet)
@@ -411,28 +412,90 @@ class _RowReader:
         )
 
     def read(self, rows: Iterator[tuple[int, Sequence[object]]]) -> list[Any]:
+        """Parse every row into a record; one pass over each row's cells, because this is
+        the loop a hundred thousand goals go through."""
         records: list[Any] = []
         progress_fields = [f.name for f, _ in self.fields if f.type is ValueType.PROGRESS]
         percent_cells: set[tuple[int, str]] = set()
         progress = self.ctx.progress
-        for seen, (number, values) in enumerate(rows, start=1):
-            if progress is not None and seen % ROW_STEP == 0:
-                progress.rows(self.sheet, seen)
-            if len(values) > self.width or self.unheaded:
-                self._outside(number, values)
+        spec_id = self.spec.id_field
+        id_field = spec_id
+        if self.kind is SheetKind.PEOPLE and "id" not in self.letters:
+            id_field = "email" if "email" in self.letters else "name"
+        columns = {name: col for name, col, *_ in self.plan}
+        id_col = columns.get(id_field, -1)
+        others = [entry for entry in self.plan if entry[0] != spec_id]
+        id_attribute = self.attribute.get(spec_id, spec_id)
+        unique_ids = self.kind is not SheetKind.REVIEWS
+        people, goals = self.kind is SheetKind.PEOPLE, self.kind is SheetKind.GOALS
+        workbook, sheet, letters, make = self.ctx.workbook, self.sheet, self.letters, self.make
+        seen = self.seen
+        width_read = self.width
+        for count, (number, values) in enumerate(rows, start=1):
+            if progress is not None and count % ROW_STEP == 0:
+                progress.rows(self.sheet, count)
             width = len(values)
-            cells = {}
-            for name, col, _, _, _ in self.plan:
-                if col < width:
-                    value = values[col]
-                    if value is not None and (value.__class__ is not str or value.strip()):
-                        cells[name] = value
-            if not cells:
-                self.blank_rows += 1
+            if width > width_read or self.unheaded:
+                self._outside(number, values)
+            raw_id = values[id_col] if 0 <= id_col < width else None
+            if raw_id is not None and raw_id.__class__ is str and not raw_id.strip():
+                raw_id = None
+            if raw_id is None:
+                if not self._has_data(values):
+                    self.blank_rows += 1
+                else:
+                    self._no_id(number, id_field)
                 continue
-            record = self.read_row(number, cells, percent_cells)
-            if record is not None:
-                records.append(record)
+            if raw_id.__class__ is not str and isinstance(raw_id, CellError):
+                message = _error_message(id_field, raw_id)
+                self.problem("invalid-value", f"row {number}", number, id_field, message, raw_id)
+                continue
+            record_id = v.parse_id(raw_id)
+            if not record_id.isascii():
+                self._check_characters(number, id_field, record_id)
+            if unique_ids:
+                first_row = seen.get(record_id)
+                if first_row is not None:
+                    self._duplicate(number, record_id, first_row)
+                    continue
+                seen[record_id] = number
+            kwargs: dict[str, Any] = {"origin": Origin(workbook, sheet, number, letters)}
+            for name, col, parser, attribute, is_progress in others:
+                if col >= width:
+                    continue
+                raw = values[col]
+                if raw is None:
+                    continue
+                if raw.__class__ is str:
+                    if not raw.strip():
+                        continue
+                    if len(raw) > EXCEL_TEXT_LIMIT:
+                        self.long_text.add(self.location(number, name).cell or "")
+                elif isinstance(raw, CellError):
+                    message = _error_message(name, raw)
+                    self.problem("invalid-value", record_id, number, name, message, raw)
+                    continue
+                try:
+                    value = parser(raw)
+                except v.ValueProblem as exc:
+                    self.problem("invalid-value", record_id, number, name, f"{name}: {exc}", raw)
+                    continue
+                if is_progress and raw.__class__ is str and "%" in raw:
+                    percent_cells.add((number, name))
+                kwargs[attribute] = value
+            kwargs[id_attribute] = record_id
+            if people and "id" not in kwargs:
+                kwargs["id"] = record_id
+            if goals and not kwargs.get("title"):
+                self.problem(
+                    "missing-required",
+                    record_id,
+                    number,
+                    "title",
+                    f"goal {record_id!r} has no title",
+                )
+                kwargs["title"] = ""
+            records.append(make(**kwargs))
         for name in progress_fields:
             _scale_progress(records, name, percent_cells)
         for bag in (self.outside, self.odd_ids, self.long_text):
@@ -445,101 +508,84 @@ class _RowReader:
                 self.ctx.notices.append(notice)
         return records
 
+    def _has_data(self, values: Sequence[object]) -> bool:
+        """Whether any read column of the row holds something (the id cell was blank)."""
+        width = len(values)
+        for _, col, *_ in self.plan:
+            if col < width:
+                value = values[col]
+                if value is not None and (value.__class__ is not str or value.strip()):
+                    return True
+        return False
+
+    def _no_id(self, number: int, id_field: str) -> None:
+        if self.kind is SheetKind.REVIEWS:
+            self.problem(
+                "missing-required", f"row {number}", number, "goal", "the review names no goal"
+            )
+        else:
+            self.problem(
+                "missing-required",
+                f"row {number}",
+                number,
+                id_field,
+                f"row {number} has data but no {id_field}",
+            )
+
+    def _check_characters(self, number: int, id_field: str, record_id: str) -> None:
+        odd = suspicious_characters(record_id)
+        if odd:
+            cell = self.location(number, id_field).cell or ""
+            self.odd_ids.add(cell)
+            self.details[cell] = f"{record_id!r} has " + ", ".join(odd)
+
+    def _duplicate(self, number: int, record_id: str, first_row: int) -> None:
+        first = self.location(first_row, self.spec.id_field)
+        self.problem(
+            "duplicate-id",
+            record_id,
+            number,
+            self.spec.id_field,
+            f"{self.entity_kind} id {record_id!r} is used again; the row at "
+            f"{first.cell} is kept and this row is left out",
+            record_id,
+            first_location=first,
+            related=[EntityRef(kind=self.entity_kind, id=record_id)],
+        )
+
     def _outside(self, number: int, values: Sequence[object]) -> None:
         columns = chain(self.unheaded, range(self.width, len(values)))
         for col in columns:
             if col < len(values) and not v.is_blank(values[col]):
                 self.outside.add(f"{self.prefix}{get_column_letter(col + 1)}{number}")
 
-    def row_id(self, number: int, cells: dict[str, object]) -> str | None:
-        id_field = self.spec.id_field
-        raw = cells.get(id_field)
-        if self.kind is SheetKind.PEOPLE and raw is None and "id" not in self.letters:
-            id_field = "email" if "email" in self.letters else "name"
-            raw = cells.get(id_field)
-        if raw is None:
-            if self.kind is SheetKind.REVIEWS:
-                self.problem(
-                    "missing-required", f"row {number}", number, "goal", "the review names no goal"
-                )
-            else:
-                self.problem(
-                    "missing-required",
-                    f"row {number}",
-                    number,
-                    id_field,
-                    f"row {number} has data but no {id_field}",
-                )
-            return None
-        if isinstance(raw, CellError):
-            message = _error_message(id_field, raw)
-            self.problem("invalid-value", f"row {number}", number, id_field, message, raw)
-            return None
-        record_id = v.parse_id(raw)
-        odd = suspicious_characters(record_id)
-        if odd:
-            cell = self.location(number, id_field).cell or ""
-            self.odd_ids.add(cell)
-            self.details[cell] = f"{record_id!r} has " + ", ".join(odd)
-        return record_id
 
-    def read_row(
-        self, number: int, cells: dict[str, object], percent_cells: set[tuple[int, str]]
-    ) -> Any:
-        record_id = self.row_id(number, cells)
-        if record_id is None:
-            return None
-        if self.kind not in (SheetKind.REVIEWS,):
-            first_row = self.seen.get(record_id)
-            if first_row is not None:
-                first = self.location(first_row, self.spec.id_field)
-                self.problem(
-                    "duplicate-id",
-                    record_id,
-                    number,
-                    self.spec.id_field,
-                    f"{self.entity_kind} id {record_id!r} is used again; the row at "
-                    f"{first.cell} is kept and this row is left out",
-                    record_id,
-                    first_location=first,
-                    related=[EntityRef(kind=self.entity_kind, id=record_id)],
-                )
-                return None
-            self.seen[record_id] = number
-        kwargs: dict[str, Any] = {
-            "origin": Origin(
-                workbook=self.ctx.workbook, sheet=self.sheet, row=number, columns=self.letters
-            )
-        }
-        id_field = self.spec.id_field
-        by_name = self.by_name
-        for name, raw in cells.items():
-            if name == id_field:
-                continue
-            parser, attribute, is_progress = by_name[name]
-            if raw.__class__ is not str and isinstance(raw, CellError):
-                message = _error_message(name, raw)
-                self.problem("invalid-value", record_id, number, name, message, raw)
-                continue
-            if raw.__class__ is str and len(raw) > EXCEL_TEXT_LIMIT:
-                self.long_text.add(self.location(number, name).cell or "")
-            try:
-                value = parser(raw)
-            except v.ValueProblem as exc:
-                self.problem("invalid-value", record_id, number, name, f"{name}: {exc}", raw)
-                continue
-            if is_progress and isinstance(raw, str) and "%" in raw:
-                percent_cells.add((number, name))
-            kwargs[attribute] = value
-        kwargs[self.attribute.get(self.spec.id_field, self.spec.id_field)] = record_id
-        if self.kind is SheetKind.PEOPLE and "id" not in kwargs:
-            kwargs["id"] = record_id
-        if self.kind is SheetKind.GOALS and not kwargs.get("title"):
-            self.problem(
-                "missing-required", record_id, number, "title", f"goal {record_id!r} has no title"
-            )
-            kwargs["title"] = ""
-        return self.make(**kwargs)
+#: Distinct values a field's parser remembers (a column of unique titles stops adding).
+MEMO_LIMIT = 1 << 16
+
+
+def _memoized(parser: Callable[[object], Any]) -> Callable[[object], Any]:
+    """``parser`` that parses each distinct cell value of a field once and hands out one
+    value object for all its cells. Columns repeat their values (levels, statuses,
+    parents, owners, dates): a million goals then hold a few thousand date and tuple
+    objects rather than millions, and are parsed that much sooner. Keys carry the type,
+    because ``True == 1 == 1.0``; failures are not remembered."""
+    memo: dict[object, Any] = {}
+
+    def parse(value: object) -> Any:
+        # Plain text, the common case, is its own key; anything else goes with its type.
+        key = value if value.__class__ is str else (value.__class__, value)
+        try:
+            return memo[key]
+        except KeyError:
+            parsed = parser(value)
+            if len(memo) < MEMO_LIMIT:
+                memo[key] = parsed
+            return parsed
+        except TypeError:  # an unhashable value: a reader's own type
+            return parser(value)
+
+    return parse
 
 
 def _error_message(field: str, raw: CellError) -> str:
