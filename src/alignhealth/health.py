@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from alignhealth.findings import Finding, Severity
@@ -28,10 +28,7 @@ def score(healthy: int, checked: int) -> int | None:
     return round(100 * healthy / checked) if checked else None
 
 
-def _drags(goal_ids: Iterable[str], unhealthy_by: dict[str, set[str]]) -> list[FamilyDrag]:
-    counts: Counter[str] = Counter()
-    for goal_id in goal_ids:
-        counts.update(unhealthy_by.get(goal_id, ()))
+def _drags(counts: dict[str, int]) -> list[FamilyDrag]:
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [FamilyDrag(group=group, goals=n) for group, n in ranked[:3]]
 
@@ -57,24 +54,33 @@ def summarize(
 
     # goal id -> the rule families that make it unhealthy; and all findings per goal.
     unhealthy_by: dict[str, set[str]] = defaultdict(set)
-    findings_on: Counter[str] = Counter()
+    findings_on: dict[str, int] = {}
     for finding in active:
         if finding.entity.kind != "goal" or finding.entity.id not in graph.goals:
             continue
-        findings_on[finding.entity.id] += 1
+        findings_on[finding.entity.id] = findings_on.get(finding.entity.id, 0) + 1
         if finding.severity.weight >= UNHEALTHY_FROM.weight:
             family = groups_of.get(finding.code) or (finding.code,)
             unhealthy_by[finding.entity.id].add(family[0])
 
     def entry(goal_ids: list[str], kind: type[E], **about: Any) -> E:
-        healthy = sum(1 for g in goal_ids if g not in unhealthy_by)
-        value = score(healthy, len(goal_ids))
+        # One pass over the goals: an entry is made for every owner and level.
+        unhealthy = found = 0
+        families: dict[str, int] = {}
+        for goal_id in goal_ids:
+            found += findings_on.get(goal_id, 0)
+            dragged = unhealthy_by.get(goal_id)
+            if dragged:
+                unhealthy += 1
+                for family in dragged:
+                    families[family] = families.get(family, 0) + 1
+        value = score(len(goal_ids) - unhealthy, len(goal_ids))
         return kind(
             score=value,
             band=band(value),
             checked=len(goal_ids),
-            findings=sum(findings_on[g] for g in goal_ids),
-            drags=_drags(goal_ids, unhealthy_by),
+            findings=found,
+            drags=_drags(families),
             **about,
         )
 
