@@ -262,8 +262,10 @@ class ReportingLineMismatch(Rule):
 
     def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
         graph = ctx.graph
-        owners = {g: [m.person_id for m in graph.owners_of(g) if m.person_id] for g in graph.goals}
         above: dict[str, frozenset[str]] = {}
+
+        def owners(goal_id: str) -> list[str]:
+            return [m.person_id for m in graph.owners_of(goal_id) if m.person_id]
 
         def owned_above(goal_id: str) -> frozenset[str]:
             """Owners of the goal, or of its nearest owned ancestors: a post-order walk up,
@@ -281,8 +283,9 @@ class ReportingLineMismatch(Rule):
                     continue
                 if node in above or node in in_progress:
                     continue
-                if owners[node]:
-                    above[node] = frozenset(owners[node])
+                own = owners(node)
+                if own:
+                    above[node] = frozenset(own)
                     continue
                 in_progress.add(node)
                 stack.append((node, True))
@@ -290,9 +293,11 @@ class ReportingLineMismatch(Rule):
             return above[goal_id]
 
         for goal in ctx.active_goals():
-            mine = owners[goal.id]
             parents = graph.parents(goal.id)
-            if not mine or not parents:
+            if not parents:
+                continue
+            mine = owners(goal.id)
+            if not mine:
                 continue
             theirs: set[str] = set()
             for parent in parents:
