@@ -76,7 +76,9 @@ class LevelScale:
                 explicit.setdefault(fold(name), position)
             source = configured_source
         numbers = [
-            n for t in texts if fold(t) not in explicit and (n := level_number(t)) is not None
+            n
+            for t in dict.fromkeys(texts)  # a few distinct names, written on every row
+            if fold(t) not in explicit and (n := level_number(t)) is not None
         ]
         return cls(explicit, source, min(numbers) if numbers else None)
 
