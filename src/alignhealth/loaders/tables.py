@@ -352,16 +352,17 @@ class _RowReader:
         #: id -> the row that first used it (a location is only built for a duplicate).
         self.seen: dict[str, int] = {}
         self.parsers = _parsers(ctx)
-        # Per field, once: its column, its parser and the attribute it is stored under.
+        # Per field, once: its column, its parser, the attribute it is stored under, and
+        # the values it has parsed.
+        self.plan: list[tuple[str, int, Callable[[object], Any], str, bool, dict[object, Any]]]
         self.plan = [
             (
                 f.name,
                 col,
-                self.parsers[f.type]
-                if f.name == spec.id_field
-                else _memoized(self.parsers[f.type]),
+                self.parsers[f.type],
                 self.attribute.get(f.name, f.name),
                 f.type is ValueType.PROGRESS,
+                {},
             )
             for f, col in self.fields
         ]
@@ -422,7 +423,7 @@ class _RowReader:
         id_field = spec_id
         if self.kind is SheetKind.PEOPLE and "id" not in self.letters:
             id_field = "email" if "email" in self.letters else "name"
-        columns = {name: col for name, col, *_ in self.plan}
+        columns = {entry[0]: entry[1] for entry in self.plan}
         id_col = columns.get(id_field, -1)
         others = [entry for entry in self.plan if entry[0] != spec_id]
         id_attribute = self.attribute.get(spec_id, spec_id)
@@ -460,7 +461,7 @@ class _RowReader:
                     continue
                 seen[record_id] = number
             kwargs: dict[str, Any] = {"origin": Origin(workbook, sheet, number, letters)}
-            for name, col, parser, attribute, is_progress in others:
+            for name, col, parser, attribute, is_progress, memo in others:
                 if col >= width:
                     continue
                 raw = values[col]
@@ -471,15 +472,29 @@ class _RowReader:
                         continue
                     if len(raw) > EXCEL_TEXT_LIMIT:
                         self.long_text.add(self.location(number, name).cell or "")
+                    key: object = raw
                 elif isinstance(raw, CellError):
                     message = _error_message(name, raw)
                     self.problem("invalid-value", record_id, number, name, message, raw)
                     continue
+                else:
+                    key = (raw.__class__, raw)  # True == 1 == 1.0: the type tells them apart
+                # Each distinct value of a field is parsed once, and its cells share the one
+                # object: columns repeat their values (levels, parents, owners, dates), so a
+                # million goals hold a few thousand dates and tuples, not millions.
                 try:
-                    value = parser(raw)
-                except v.ValueProblem as exc:
-                    self.problem("invalid-value", record_id, number, name, f"{name}: {exc}", raw)
-                    continue
+                    value = memo.get(key, _UNSEEN)
+                except TypeError:  # an unhashable value, from some plugin's reader
+                    value, key = _UNSEEN, None
+                if value is _UNSEEN:
+                    try:
+                        value = parser(raw)
+                    except v.ValueProblem as exc:
+                        message = f"{name}: {exc}"
+                        self.problem("invalid-value", record_id, number, name, message, raw)
+                        continue
+                    if key is not None and len(memo) < MEMO_LIMIT:
+                        memo[key] = value
                 if is_progress and raw.__class__ is str and "%" in raw:
                     percent_cells.add((number, name))
                 kwargs[attribute] = value
@@ -560,32 +575,10 @@ class _RowReader:
                 self.outside.add(f"{self.prefix}{get_column_letter(col + 1)}{number}")
 
 
-#: Distinct values a field's parser remembers (a column of unique titles stops adding).
+#: Distinct values a field remembers parsed (a column of unique titles stops adding).
 MEMO_LIMIT = 1 << 16
-
-
-def _memoized(parser: Callable[[object], Any]) -> Callable[[object], Any]:
-    """``parser`` that parses each distinct cell value of a field once and hands out one
-    value object for all its cells. Columns repeat their values (levels, statuses,
-    parents, owners, dates): a million goals then hold a few thousand date and tuple
-    objects rather than millions, and are parsed that much sooner. Keys carry the type,
-    because ``True == 1 == 1.0``; failures are not remembered."""
-    memo: dict[object, Any] = {}
-
-    def parse(value: object) -> Any:
-        # Plain text, the common case, is its own key; anything else goes with its type.
-        key = value if value.__class__ is str else (value.__class__, value)
-        try:
-            return memo[key]
-        except KeyError:
-            parsed = parser(value)
-            if len(memo) < MEMO_LIMIT:
-                memo[key] = parsed
-            return parsed
-        except TypeError:  # an unhashable value: a reader's own type
-            return parser(value)
-
-    return parse
+#: What a memo gives for a value it has not seen.
+_UNSEEN = object()
 
 
 def _error_message(field: str, raw: CellError) -> str:
