@@ -8,6 +8,7 @@ it abort the whole interpreter.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -158,10 +159,27 @@ def _values(sheet: Any, scan: SheetScan) -> RowStream:
     return _marked(sheet, marks)
 
 
+#: Values remembered per sheet so that equal text and dates are one object.
+SAME_LIMIT = 1 << 16
+#: The cell types made one object per value (floats are left alone: 0.0 == -0.0).
+_SHARED_TYPES = frozenset({str, dt.date, dt.datetime})
+
+
 def _marked(sheet: Any, marks: dict[int, list[tuple[int, object]]]) -> RowStream:
     seen_data = False
+    # calamine makes a new object for every cell, even where a column repeats one value
+    # down the sheet (a level, a parent id, a date). Making equal values one object lets
+    # the rows cross to the parent process as back-references (pickle writes an object
+    # once per message), which halves the time to send a sheet and to receive it.
+    same: dict[object, object] = {}
+    shared = _SHARED_TYPES
     for index, values in enumerate(sheet.iter_rows(), start=1):
-        cleaned = [None if v == "" else v for v in values]
+        if len(same) > SAME_LIMIT:
+            same.clear()
+        cleaned = [
+            None if v == "" else same.setdefault(v, v) if v.__class__ in shared else v
+            for v in values
+        ]
         for col, value in marks.get(index, ()):
             if col >= len(cleaned):
                 cleaned.extend([None] * (col + 1 - len(cleaned)))
