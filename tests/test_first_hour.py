@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import sys
+import threading
 import tomllib
 from pathlib import Path
 
@@ -281,6 +282,18 @@ def test_progress_is_reported_while_reading_and_checking(tmp_path: Path) -> None
     check_workbook(session, book, CheckRequest())
     done = [d for d, _, _ in seen["rules"]]
     assert done == sorted(done) and done[0] == 0 and seen["rules"][0][1] == len(done)
+
+
+def test_the_progress_display_runs_no_thread_of_its_own() -> None:
+    # A second thread would stop the reader and the rules from running in forked
+    # processes while the display is shown.
+    from alignhealth.progress import RichProgress
+
+    before = threading.active_count()
+    with RichProgress().shown() as display:
+        display.rows("Goals", 2000)
+        display.rules(0, 52, "AH101")
+        assert threading.active_count() == before
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")

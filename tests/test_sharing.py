@@ -95,3 +95,25 @@ def test_a_shared_check_equals_a_check_in_one_process(
     assert shared.exit_code == alone.exit_code
     if plugins:
         assert {f.entity.id for f in shared.findings if f.code == "AH901"} == {"ZZ001", "ZZ002"}
+
+
+def test_only_this_process_reports_progress(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls = tmp_path / "calls"
+
+    class Sink:
+        def rows(self, sheet: str, count: int) -> None:
+            pass
+
+        def rules(self, done: int, total: int, code: str) -> None:
+            with calls.open("a") as log:  # a forked process's calls land here too
+                log.write(f"{os.getpid()} {code}\n")
+
+    monkeypatch.setattr(engine, "SHARE_RULES_FROM", 0)
+    request = CheckRequest(as_of=dt.date(2026, 11, 15), ruleset=str(RULESET), jobs=2)
+    session = engine.prepare(request, make_host(autoload=False))
+    session.config.progress = Sink()
+    engine.check_workbook(session, EXAMPLE, request)
+    pids = {line.split()[0] for line in calls.read_text().splitlines()}
+    assert pids == {str(os.getpid())}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -291,12 +292,14 @@ def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[Ru
         return produced, outcomes[code], state
 
     def counted(code: str) -> tuple[list[Finding], RuleOutcome, RunState]:
-        if progress is not None:
+        # Only this process draws progress: a forked one would write over the display.
+        if progress is not None and os.getpid() == here:
             progress.rules(len(done), len(phases["check"]), code)
             done.append(code)
         return checked(code)
 
     progress = config.progress
+    here = os.getpid()
     done: list[str] = []
     workers = config.jobs if len(graph.goals) >= SHARE_RULES_FROM else 1
     results = run_shared(phases["check"], counted, workers)

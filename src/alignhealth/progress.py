@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol
@@ -24,7 +25,15 @@ class Progress(Protocol):
 
 
 class RichProgress:
-    """A transient progress display on standard error (rich), for interactive use."""
+    """A transient progress display on standard error (rich), for interactive use.
+
+    It redraws when told of progress rather than from a refresh thread of its own: a
+    process with a second thread cannot safely fork, and the reader and the rules of a
+    large workbook run in forked processes.
+    """
+
+    #: Seconds between two redraws at most.
+    REDRAW = 0.1
 
     def __init__(self) -> None:
         from rich.console import Console
@@ -45,20 +54,33 @@ class RichProgress:
             TimeElapsedColumn(),
             console=Console(stderr=True),
             transient=True,
+            auto_refresh=False,
         )
+        self._drawn = 0.0
         self._reading: dict[str, TaskID] = {}
         self._checking: TaskID | None = None
 
     def rows(self, sheet: str, count: int) -> None:
         task = self._reading.get(sheet)
+        new = task is None
         if task is None:
             task = self._reading[sheet] = self._progress.add_task(f"Reading {sheet}", total=None)
         self._progress.update(task, completed=count, description=f"Reading {sheet}: {count:,} rows")
+        self._redraw(now=new)
 
     def rules(self, done: int, total: int, code: str) -> None:
+        new = self._checking is None
         if self._checking is None:
             self._checking = self._progress.add_task("Checking", total=total)
         self._progress.update(self._checking, completed=done, description=f"Checking {code}")
+        self._redraw(now=new)
+
+    def _redraw(self, now: bool = False) -> None:
+        """Redraw at most every REDRAW seconds, and at once when a new task appears."""
+        clock = time.monotonic()
+        if now or clock - self._drawn >= self.REDRAW:
+            self._drawn = clock
+            self._progress.refresh()
 
     @contextmanager
     def shown(self) -> Iterator[RichProgress]:
