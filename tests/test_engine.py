@@ -190,6 +190,15 @@ def test_health_score_per_owner_and_level(workbook: Book) -> None:
     assert levels == {"Company": 100, "Division": 100, "Team": 0}
 
 
+def test_a_goal_counts_once_for_an_owner_named_twice(workbook: Book) -> None:
+    tree = simple_tree()
+    tree["goals"][0]["Owner"] = "P1; ann@acme.example"  # the same person, two ways
+    tree["goals"].append({"ID": "G9", "Title": "Orphan", "Level": "Team", "Owner": "P1"})
+    summary = run(workbook(**tree)).summary
+    owners = {o.id: (o.score, o.checked, o.findings) for o in summary.by_owner}
+    assert owners["P1"] == (50, 2, 4)  # G1 (one finding) once, G9 (three)
+
+
 def test_prepare_graph_runs_before_the_rules(workbook: Book) -> None:
     path = workbook(
         [

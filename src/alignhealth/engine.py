@@ -16,12 +16,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from alignhealth import __version__
+from alignhealth.collector import gc_paused
 from alignhealth.errors import InputError, UsageError, did_you_mean
 from alignhealth.findings import Finding, RuleOutcome, RunError, Severity
 from alignhealth.graph import OrgGraph
 from alignhealth.health import summarize
 from alignhealth.loaders.result import LoadedWorkbook
-from alignhealth.loaders.workbook import gc_paused
 from alignhealth.plugins import PluginHost
 from alignhealth.reporters.base import Reporter
 from alignhealth.rules.base import Crash, Rule, RuleContext, RuleOptions, RunState, SkipRule
@@ -408,9 +408,22 @@ def check_workbook(session: Session, path: Path, request: CheckRequest) -> RunRe
         )
     graph = build_graph(session, loaded)
     try:
-        findings, outcomes, crashed = run_rules(session, graph)
+        return _checked(session, path, request, loaded, graph, base)
     finally:
         gc.unfreeze()
+
+
+def _checked(
+    session: Session,
+    path: Path,
+    request: CheckRequest,
+    loaded: LoadedWorkbook,
+    graph: OrgGraph,
+    base: dict[str, Any],
+) -> RunResult:
+    """The rules and the result, while the graph is out of the collector's sight."""
+    config = session.config
+    findings, outcomes, crashed = run_rules(session, graph)
     assign_owners(findings, graph)
     for _, changed in session.host.each("modify_findings", findings=findings, config=config):
         if changed is not None:

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from alignhealth.collector import gc_paused
 from alignhealth.findings import Finding, Severity
 from alignhealth.graph import OrgGraph
 from alignhealth.runresult import FamilyDrag, LevelScore, OwnerScore, ScoreEntry, Summary
@@ -20,7 +21,10 @@ def band(score: int | None) -> str | None:
     """poor (0-39), fair (40-59), good (60-79) or excellent (80-100)."""
     if score is None:
         return None
-    return next(name for floor, name in BANDS if score >= floor)
+    for floor, name in BANDS:
+        if score >= floor:
+            return name
+    return BANDS[-1][1]
 
 
 def score(healthy: int, checked: int) -> int | None:
@@ -63,60 +67,95 @@ def summarize(
             family = groups_of.get(finding.code) or (finding.code,)
             unhealthy_by[finding.entity.id].add(family[0])
 
-    def entry(goal_ids: list[str], kind: type[E], **about: Any) -> E:
-        # One pass over the goals: an entry is made for every owner and level.
-        unhealthy = found = 0
-        families: dict[str, int] = {}
-        for goal_id in goal_ids:
-            found += findings_on.get(goal_id, 0)
-            dragged = unhealthy_by.get(goal_id)
-            if dragged:
-                unhealthy += 1
-                for family in dragged:
-                    families[family] = families.get(family, 0) + 1
-        value = score(len(goal_ids) - unhealthy, len(goal_ids))
+    with gc_paused():  # thousands of small score objects, none in a cycle
+        # Every goal is counted once for its owners and its level; only the few goals
+        # with findings are looked at again.
+        overall = _Tally()
+        overall.checked = len(graph.goals)
+        by_owner: dict[str, _Tally] = {}
+        by_rank: dict[int, _Tally] = {}
+        names: dict[int, str] = {}
+        for goal in graph.goals.values():
+            for owner_id in _owner_ids(graph, goal.owners):
+                tally = by_owner.get(owner_id)
+                if tally is None:
+                    tally = by_owner[owner_id] = _Tally()
+                tally.checked += 1
+            rank = graph.levels.rank(goal.level)
+            if rank is not None and goal.level:
+                tally = by_rank.get(rank)
+                if tally is None:
+                    tally = by_rank[rank] = _Tally()
+                    names[rank] = goal.level
+                tally.checked += 1
+        for goal_id, found in findings_on.items():
+            goal = graph.goals[goal_id]
+            rank = graph.levels.rank(goal.level) if goal.level else None
+            tallies = [by_owner[o] for o in _owner_ids(graph, goal.owners)]
+            tallies += [overall] + ([by_rank[rank]] if rank is not None else [])
+            for tally in tallies:
+                tally.add(found, unhealthy_by.get(goal_id))
+
+        whole = overall.entry(ScoreEntry)
+        summary.health_score = whole.score
+        summary.band = whole.band
+        summary.checked = whole.checked
+        summary.drags = whole.drags
+        summary.by_owner = sorted(
+            (
+                tally.entry(
+                    OwnerScore,
+                    id=owner_id,
+                    name=graph.people[owner_id].name if owner_id in graph.people else None,
+                )
+                for owner_id, tally in by_owner.items()
+            ),
+            key=lambda e: (e.score if e.score is not None else 101, e.id),
+        )
+        summary.by_level = [
+            by_rank[rank].entry(LevelScore, level=names[rank], rank=rank)
+            for rank in sorted(by_rank)
+        ]
+    return summary
+
+
+def _owner_ids(graph: OrgGraph, owners: tuple[str, ...]) -> list[str]:
+    """Each owner once: the person's id where the name resolves, else the name."""
+    ids = []
+    for ref in owners:
+        match = graph.resolve(ref) if graph.has_people else None
+        owner_id = match.person_id if match and match.person_id else ref
+        if owner_id not in ids:
+            ids.append(owner_id)
+    return ids
+
+
+class _Tally:
+    """The goals of one owner, one level, or the whole tree, as a score is made of them."""
+
+    __slots__ = ("checked", "families", "found", "unhealthy")
+
+    def __init__(self) -> None:
+        self.checked = 0
+        self.unhealthy = 0
+        self.found = 0
+        self.families: dict[str, int] = {}
+
+    def add(self, found: int, dragged: set[str] | None) -> None:
+        """A goal with ``found`` findings, made unhealthy by the ``dragged`` families."""
+        self.found += found
+        if dragged:
+            self.unhealthy += 1
+            for family in dragged:
+                self.families[family] = self.families.get(family, 0) + 1
+
+    def entry(self, kind: type[E], **about: Any) -> E:
+        value = score(self.checked - self.unhealthy, self.checked)
         return kind(
             score=value,
             band=band(value),
-            checked=len(goal_ids),
-            findings=found,
-            drags=_drags(families),
+            checked=self.checked,
+            findings=self.found,
+            drags=_drags(self.families),
             **about,
         )
-
-    overall = entry(list(graph.goals), ScoreEntry)
-    summary.health_score = overall.score
-    summary.band = overall.band
-    summary.checked = overall.checked
-    summary.drags = overall.drags
-
-    owned: dict[str, list[str]] = defaultdict(list)
-    for goal in graph.goals.values():
-        for ref in dict.fromkeys(goal.owners):
-            match = graph.resolve(ref) if graph.has_people else None
-            owner_id = match.person_id if match and match.person_id else ref
-            owned[owner_id].append(goal.id)
-    summary.by_owner = sorted(
-        (
-            entry(
-                goal_ids,
-                OwnerScore,
-                id=owner_id,
-                name=graph.people[owner_id].name if owner_id in graph.people else None,
-            )
-            for owner_id, goal_ids in owned.items()
-        ),
-        key=lambda e: (e.score if e.score is not None else 101, e.id),
-    )
-
-    by_rank: dict[int, list[str]] = defaultdict(list)
-    names: dict[int, str] = {}
-    for goal in graph.goals.values():
-        rank = graph.levels.rank(goal.level)
-        if rank is not None and goal.level:
-            by_rank[rank].append(goal.id)
-            names.setdefault(rank, goal.level)
-    summary.by_level = [
-        entry(by_rank[rank], LevelScore, level=names[rank], rank=rank) for rank in sorted(by_rank)
-    ]
-    return summary

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
@@ -14,6 +11,7 @@ from typing import Any
 
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
+from alignhealth.collector import gc_paused
 from alignhealth.errors import InputError, closest
 from alignhealth.findings import Notice, quote_sheet
 from alignhealth.loaders.csvfile import is_csv_dataset, read_csv, read_csv_folder
@@ -47,19 +45,6 @@ def file_sha256(path: Path) -> str:
             while block := handle.read(1 << 20):
                 digest.update(block)
     return digest.hexdigest()
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Bulk loading makes millions of objects that never form cycles; collecting them
-    over and over costs more than the load itself."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_raw(path: Path, encoding: str = "utf-8-sig") -> RawWorkbook:
