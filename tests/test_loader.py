@@ -546,3 +546,63 @@ def test_a_different_clients_layout_is_read_without_a_mapping(workbook: Book) ->
     assert [p.manager for p in loaded.people] == [None, "E1"]
     assert loaded.projects[0].progress == 1.0
     assert loaded.problems == []
+
+
+# -- the order sheets are read in ------------------------------------------------------
+
+
+def test_sheets_read_largest_last_still_report_in_the_sheets_order(tmp_path: Path) -> None:
+    # People is the largest sheet, so it is read last; its problems still come after
+    # the goals', as they would in the sheets' order.
+    people = [{"ID": f"P{n}", "Name": f"Person {n}", "Active": "maybe"} for n in range(300)]
+    path = write_workbook(
+        tmp_path / "order.xlsx",
+        [{"ID": "G1", "Title": "Grow", "Status": "Purple"}],
+        people=people,
+    )
+    loaded = load(path)
+    sheets = [p.location.sheet for p in loaded.problems]
+    assert sheets[0] == "Goals" and set(sheets[1:]) == {"People"} and len(sheets) == 301
+
+
+def test_the_first_sheet_in_order_with_an_error_is_the_one_reported(tmp_path: Path) -> None:
+    people = [{"Level": "Team"} for _ in range(300)]  # read last: no id, e-mail or name
+    path = write_workbook(tmp_path / "errors.xlsx", [{"ID": "G1", "Owner": "x"}], people=people)
+    with pytest.raises(InputError) as caught:
+        load(path)
+    assert "'Goals'" in caught.value.message and "title" in caught.value.message
+
+
+def test_calamine_loads_only_the_sheets_that_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import python_calamine
+
+    from alignhealth.loaders.calamine import read_calamine
+    from alignhealth.loaders.workbook import load_raw
+
+    path = write_workbook(
+        tmp_path / "notes.xlsx",
+        sheets={
+            "Notes": [["anything"], ["at all"]],
+            "Goals": [["ID", "Title"], ["G1", "Grow"]],
+        },
+    )
+    loaded: list[str] = []
+    real = python_calamine.CalamineWorkbook.from_path
+
+    class Counting:
+        def __init__(self, book: Any) -> None:
+            self.book = book
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.book, name)
+
+        def get_sheet_by_name(self, name: str) -> Any:
+            loaded.append(name)
+            return self.book.get_sheet_by_name(name)
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", lambda p: Counting(real(p)))
+    raw = read_calamine(path, xlsx=True)
+    assert [g.id for g in load_raw(raw, "notes.xlsx").goals] == ["G1"]
+    assert loaded == ["Goals"]
