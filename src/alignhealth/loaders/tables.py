@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -30,7 +31,7 @@ _ENTITY_KIND = {
     SheetKind.REVIEWS: "review",
     SheetKind.LEVELS: "level",
 }
-_RECORD_TYPES: dict[SheetKind, Callable[..., Any]] = {
+_RECORD_TYPES: dict[SheetKind, type[Any]] = {
     SheetKind.GOALS: Goal,
     SheetKind.PEOPLE: Person,
     SheetKind.PROJECTS: Project,
@@ -352,15 +353,20 @@ class _RowReader:
         #: id -> the row that first used it (a location is only built for a duplicate).
         self.seen: dict[str, int] = {}
         self.parsers = _parsers(ctx)
-        # Per field, once: its column, its parser, the attribute it is stored under, and
-        # the values it has parsed.
-        self.plan: list[tuple[str, int, Callable[[object], Any], str, bool, dict[object, Any]]]
+        # The record's fields in the order its constructor takes them, with their defaults:
+        # records are made from a list of arguments, a third of the cost of keywords.
+        arguments = dataclasses.fields(self.make)
+        self.slot = {f.name: n for n, f in enumerate(arguments)}
+        self.defaults = [None if f.default is dataclasses.MISSING else f.default for f in arguments]
+        # Per field, once: its column, its parser, the record argument it fills, and the
+        # values it has parsed.
+        self.plan: list[tuple[str, int, Callable[[object], Any], int, bool, dict[object, Any]]]
         self.plan = [
             (
                 f.name,
                 col,
                 self.parsers[f.type],
-                self.attribute.get(f.name, f.name),
+                self.slot[self.attribute.get(f.name, f.name)],
                 f.type is ValueType.PROGRESS,
                 {},
             )
@@ -426,9 +432,12 @@ class _RowReader:
         columns = {entry[0]: entry[1] for entry in self.plan}
         id_col = columns.get(id_field, -1)
         others = [entry for entry in self.plan if entry[0] != spec_id]
-        id_attribute = self.attribute.get(spec_id, spec_id)
+        id_slot = self.slot[self.attribute.get(spec_id, spec_id)]
+        origin_slot = self.slot["origin"]
+        title_slot = self.slot.get("title", -1)
+        defaults = self.defaults
         unique_ids = self.kind is not SheetKind.REVIEWS
-        people, goals = self.kind is SheetKind.PEOPLE, self.kind is SheetKind.GOALS
+        goals = self.kind is SheetKind.GOALS
         workbook, sheet, letters, make = self.ctx.workbook, self.sheet, self.letters, self.make
         seen = self.seen
         width_read = self.width
@@ -460,33 +469,38 @@ class _RowReader:
                     self._duplicate(number, record_id, first_row)
                     continue
                 seen[record_id] = number
-            kwargs: dict[str, Any] = {"origin": Origin(workbook, sheet, number, letters)}
-            for name, col, parser, attribute, is_progress, memo in others:
+            args = defaults.copy()
+            args[origin_slot] = Origin(workbook, sheet, number, letters)
+            for name, col, parser, slot, is_progress, memo in others:
                 if col >= width:
                     continue
                 raw = values[col]
                 if raw is None:
                     continue
-                if raw.__class__ is str:
-                    if not raw.strip():
-                        continue
-                    if len(raw) > EXCEL_TEXT_LIMIT:
-                        self.long_text.add(self.location(number, name).cell or "")
-                    key: object = raw
-                elif isinstance(raw, CellError):
-                    message = _error_message(name, raw)
-                    self.problem("invalid-value", record_id, number, name, message, raw)
-                    continue
-                else:
-                    key = (raw.__class__, raw)  # True == 1 == 1.0: the type tells them apart
                 # Each distinct value of a field is parsed once, and its cells share the one
                 # object: columns repeat their values (levels, parents, owners, dates), so a
-                # million goals hold a few thousand dates and tuples, not millions.
+                # million goals hold a few thousand dates and tuples, not millions, and a
+                # repeated cell costs one look-up.
+                key: object = raw if raw.__class__ is str else (raw.__class__, raw)
                 try:
                     value = memo.get(key, _UNSEEN)
                 except TypeError:  # an unhashable value, from some plugin's reader
                     value, key = _UNSEEN, None
+                if value is _BLANK:
+                    continue
                 if value is _UNSEEN:
+                    if raw.__class__ is str:
+                        if not raw.strip():
+                            if len(memo) < MEMO_LIMIT:
+                                memo[key] = _BLANK
+                            continue
+                        if len(raw) > EXCEL_TEXT_LIMIT:
+                            self.long_text.add(self.location(number, name).cell or "")
+                            key = None  # every such cell is told of
+                    elif isinstance(raw, CellError):
+                        message = _error_message(name, raw)
+                        self.problem("invalid-value", record_id, number, name, message, raw)
+                        continue
                     try:
                         value = parser(raw)
                     except v.ValueProblem as exc:
@@ -497,11 +511,9 @@ class _RowReader:
                         memo[key] = value
                 if is_progress and raw.__class__ is str and "%" in raw:
                     percent_cells.add((number, name))
-                kwargs[attribute] = value
-            kwargs[id_attribute] = record_id
-            if people and "id" not in kwargs:
-                kwargs["id"] = record_id
-            if goals and not kwargs.get("title"):
+                args[slot] = value
+            args[id_slot] = record_id
+            if goals and not args[title_slot]:
                 self.problem(
                     "missing-required",
                     record_id,
@@ -509,8 +521,8 @@ class _RowReader:
                     "title",
                     f"goal {record_id!r} has no title",
                 )
-                kwargs["title"] = ""
-            records.append(make(**kwargs))
+                args[title_slot] = ""
+            records.append(make(*args))
         for name in progress_fields:
             _scale_progress(records, name, percent_cells)
         for bag in (self.outside, self.odd_ids, self.long_text):
@@ -577,8 +589,9 @@ class _RowReader:
 
 #: Distinct values a field remembers parsed (a column of unique titles stops adding).
 MEMO_LIMIT = 1 << 16
-#: What a memo gives for a value it has not seen.
+#: What a memo gives for a value it has not seen, and holds for text that is blank.
 _UNSEEN = object()
+_BLANK = object()
 
 
 def _error_message(field: str, raw: CellError) -> str:
