@@ -507,7 +507,9 @@ class _RowReader:
                         message = f"{name}: {exc}"
                         self.problem("invalid-value", record_id, number, name, message, raw)
                         continue
-                    if key is not None and len(memo) < MEMO_LIMIT:
+                    # Past the limit a field goes on remembering only while its values
+                    # repeat (parents, owners); a column of unique titles stops there.
+                    if key is not None and (len(memo) < MEMO_LIMIT or 2 * len(memo) < count):
                         memo[key] = value
                 if is_progress and raw.__class__ is str and "%" in raw:
                     percent_cells.add((number, name))
@@ -587,7 +589,8 @@ class _RowReader:
                 self.outside.add(f"{self.prefix}{get_column_letter(col + 1)}{number}")
 
 
-#: Distinct values a field remembers parsed (a column of unique titles stops adding).
+#: Distinct values a field remembers parsed, unless its values repeat (a column of
+#: unique titles stops adding here; one of parent ids goes on).
 MEMO_LIMIT = 1 << 16
 #: What a memo gives for a value it has not seen, and holds for text that is blank.
 _UNSEEN = object()
