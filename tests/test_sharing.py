@@ -49,6 +49,22 @@ def test_the_jobs_of_a_child_that_dies_are_run_here() -> None:
     assert {pid for _, pid in results.values()} == {parent}
 
 
+def test_a_result_that_will_not_pickle_is_worked_out_here_without_a_traceback(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    parent = os.getpid()
+
+    def local_result(job: str) -> object:
+        class Local:  # a class defined here cannot be pickled
+            pass
+
+        return Local() if os.getpid() != parent else job
+
+    results = run_shared(JOBS, local_result, workers=2)
+    assert list(results.values()) == JOBS
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_beside_another_thread_everything_runs_here() -> None:
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)

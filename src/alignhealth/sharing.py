@@ -77,6 +77,12 @@ def _taken(jobs: Sequence[str], counter: Any) -> Any:
 
 
 def _child(jobs: Sequence[str], run: Callable[[str], T], counter: Any, sender: Connection) -> None:
-    results = {job: run(job) for job in _taken(jobs, counter)}
-    sender.send(results)
-    sender.close()
+    """Run the jobs this child takes and send their results. Whatever goes wrong (a result
+    that will not pickle, say) ends the child quietly: the parent runs what it did not
+    get, so the user sees one result and no traceback."""
+    try:
+        results = {job: run(job) for job in _taken(jobs, counter)}
+        sender.send(results)
+        sender.close()
+    except BaseException:
+        os._exit(1)
