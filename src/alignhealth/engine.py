@@ -293,14 +293,15 @@ def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[Ru
 
     def counted(code: str) -> tuple[list[Finding], RuleOutcome, RunState]:
         # Only this process draws progress: a forked one would write over the display.
+        # Rules are taken in selection order by whichever process is free, so a rule's
+        # place in that order is how many have been started.
         if progress is not None and os.getpid() == here:
-            progress.rules(len(done), len(phases["check"]), code)
-            done.append(code)
+            progress.rules(place[code], len(place), code)
         return checked(code)
 
     progress = config.progress
     here = os.getpid()
-    done: list[str] = []
+    place = {code: n for n, code in enumerate(phases["check"])}
     workers = config.jobs if len(graph.goals) >= SHARE_RULES_FROM else 1
     # The rules build per-run indexes of millions of small objects and no cycles: a
     # collector pass over them every few thousand allocations cost a tenth of the phase.
