@@ -286,18 +286,16 @@ def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[Ru
     for code in config.selected:
         phases[session.registry.rules[code].rule.phase].append(code)
 
-    def checked(code: str) -> tuple[list[Finding], RuleOutcome, RunState]:
-        state = RunState()
-        produced = run_one(session, code, graph, state, outcomes[code])
-        return produced, outcomes[code], state
-
-    def counted(code: str) -> tuple[list[Finding], RuleOutcome, RunState]:
+    def check_rule(code: str) -> tuple[list[Finding], RuleOutcome, RunState]:
+        """One rule, in whichever process takes it: its findings, outcome and crash."""
         # Only this process draws progress: a forked one would write over the display.
         # Rules are taken in selection order by whichever process is free, so a rule's
         # place in that order is how many have been started.
         if progress is not None and os.getpid() == here:
             progress.rules(place[code], len(place), code)
-        return checked(code)
+        state = RunState()
+        produced = run_one(session, code, graph, state, outcomes[code])
+        return produced, outcomes[code], state
 
     progress = config.progress
     here = os.getpid()
@@ -306,7 +304,7 @@ def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[Ru
     # The rules build per-run indexes of millions of small objects and no cycles: a
     # collector pass over them every few thousand allocations cost a tenth of the phase.
     with gc_paused():
-        results = run_shared(phases["check"], counted, workers)
+        results = run_shared(phases["check"], check_rule, workers)
     findings: list[Finding] = []
     for code in phases["check"]:
         produced, outcomes[code], state = results[code]

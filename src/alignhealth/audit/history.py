@@ -115,6 +115,10 @@ class Changes:
         return bool(self.new or self.resolved)
 
 
+#: Seconds an audit waits for another holding the history database.
+OPEN_TIMEOUT = 60.0
+
+
 class History:
     """An SQLite history file (created on first use)."""
 
@@ -122,13 +126,28 @@ class History:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA busy_timeout=60000")
-            self.db.executescript(SCHEMA)
+            self.db = sqlite3.connect(path, timeout=OPEN_TIMEOUT, isolation_level=None)
+            self._prepare()
         except sqlite3.DatabaseError as exc:
             raise UsageError(f"{path}: not a usable history database ({exc})") from None
         self.db.row_factory = sqlite3.Row
+
+    def _prepare(self) -> None:
+        """WAL mode and the tables. Two audits opening a new database at once can find it
+        locked without SQLite waiting (switching the journal mode does not always call
+        the busy handler), so that is retried until the open timeout."""
+        deadline = time.monotonic() + OPEN_TIMEOUT
+        while True:
+            try:
+                self.db.execute(f"PRAGMA busy_timeout={int(OPEN_TIMEOUT * 1000)}")
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.executescript(SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def close(self) -> None:
         self.db.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -105,6 +106,8 @@ def run_audit(
         ruleset=audit.ruleset(),
         as_of=None if config.as_of == "today" else config.as_of,
         fail_on=config.fail_on,
+        # Unattended: the rules of a large workbook use every core.
+        jobs=os.cpu_count() or 1,
     )
     session = prepare(request, host)
     workbooks = audit.workbooks()
