@@ -32,7 +32,9 @@ def expected_progress(start: dt.date | None, due: dt.date | None, as_of: dt.date
 def last_review(graph: OrgGraph, goal: Goal, as_of: dt.date) -> dt.date | None:
     """The later of the goal's last-reviewed cell and its latest Reviews row, ignoring
     dates after the as-of date."""
-    dates = [goal.last_reviewed] if goal.last_reviewed else []
-    dates += [r.date for r in graph.reviews_of(goal.id) if r.date is not None]
-    dates = [d for d in dates if d <= as_of]
-    return max(dates) if dates else None
+    last = goal.last_reviewed if goal.last_reviewed and goal.last_reviewed <= as_of else None
+    for review in graph.reviews_of(goal.id):
+        day = review.date
+        if day is not None and day <= as_of and (last is None or day > last):
+            last = day
+    return last

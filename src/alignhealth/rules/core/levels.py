@@ -299,12 +299,13 @@ class ReportingLineMismatch(Rule):
             mine = owners(goal.id)
             if not mine:
                 continue
-            theirs: set[str] = set()
-            for parent in parents:
-                theirs |= owned_above(parent)
-            if not theirs:
-                continue
-            if any(o in theirs or any(graph.reports_to(o, b) for b in theirs) for o in mine):
+            if len(parents) == 1:
+                theirs = owned_above(parents[0])
+            else:
+                theirs = frozenset().union(*(owned_above(p) for p in parents))
+            if not theirs or not theirs.isdisjoint(mine):
+                continue  # nothing to compare with, or an owner owns a parent too
+            if any(graph.reports_to(o, b) for o in mine for b in theirs):
                 continue
             yield ctx.at(
                 goal,

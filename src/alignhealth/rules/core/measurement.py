@@ -200,6 +200,7 @@ class StatusContradiction(Rule):
 
     def check(self, ctx: RuleContext[PaceOptions]) -> Iterator[Finding]:
         graph = ctx.graph
+        off_track = {g.id for g in graph.goals.values() if g.status is Status.OFF_TRACK}
         for goal in graph.goals.values():
             if goal.status is Status.ON_TRACK:
                 pace = _pace(ctx, goal)
@@ -213,9 +214,7 @@ class StatusContradiction(Rule):
                         hint="Correct the status, or the numbers if they are out of date",
                         discriminator="pace",
                     )
-                red = [
-                    c for c in graph.children(goal.id) if graph.goals[c].status is Status.OFF_TRACK
-                ]
+                red = [c for c in graph.children(goal.id) if c in off_track] if off_track else []
                 if red:
                     yield ctx.at(
                         goal,

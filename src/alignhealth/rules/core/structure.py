@@ -309,7 +309,11 @@ class FanOut(Rule):
         top = set(graph.top_goals)
         range_on = options.top_min_children > 0 or options.top_max_children > 0
         for goal in ctx.active_goals():
-            count = sum(1 for c in graph.children(goal.id) if graph.goals[c].active)
+            children = graph.children(goal.id)
+            at_top = range_on and goal.id in top
+            if len(children) <= options.max_children and not at_top:
+                continue  # most goals: too few children to count
+            count = sum(1 for c in children if graph.goals[c].active)
             evidence = {"children": count, "max_children": options.max_children}
             if count > options.max_children:
                 yield ctx.at(
@@ -321,7 +325,7 @@ class FanOut(Rule):
                     hint="Group the children under a few intermediate goals",
                     discriminator="max",
                 )
-            elif goal.id in top and range_on:
+            elif at_top:
                 low, high = options.top_min_children, options.top_max_children or count
                 if not low <= count <= high:
                     yield ctx.at(
