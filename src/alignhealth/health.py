@@ -33,6 +33,8 @@ def score(healthy: int, checked: int) -> int | None:
 
 
 def _drags(counts: dict[str, int]) -> list[FamilyDrag]:
+    if not counts:  # most owners: nothing drags their score down
+        return []
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [FamilyDrag(group=group, goals=n) for group, n in ranked[:3]]
 
@@ -75,19 +77,25 @@ def summarize(
         by_owner: dict[str, _Tally] = {}
         by_rank: dict[int, _Tally] = {}
         names: dict[int, str] = {}
+        # Goals share their owner cells' values (the reader makes equal cells one
+        # object), so each distinct cell is resolved to its owners' tallies once.
+        tallies_of: dict[tuple[str, ...], list[_Tally]] = {}
         for goal in graph.goals.values():
-            for owner_id in _owner_ids(graph, goal.owners):
-                tally = by_owner.get(owner_id)
-                if tally is None:
-                    tally = by_owner[owner_id] = _Tally()
+            tallies = tallies_of.get(goal.owners)
+            if tallies is None:
+                tallies = tallies_of[goal.owners] = [
+                    by_owner.setdefault(owner_id, _Tally())
+                    for owner_id in _owner_ids(graph, goal.owners)
+                ]
+            for tally in tallies:
                 tally.checked += 1
             rank = graph.levels.rank(goal.level)
             if rank is not None and goal.level:
-                tally = by_rank.get(rank)
-                if tally is None:
-                    tally = by_rank[rank] = _Tally()
+                at_level = by_rank.get(rank)
+                if at_level is None:
+                    at_level = by_rank[rank] = _Tally()
                     names[rank] = goal.level
-                tally.checked += 1
+                at_level.checked += 1
         for goal_id, found in findings_on.items():
             goal = graph.goals[goal_id]
             rank = graph.levels.rank(goal.level) if goal.level else None
