@@ -115,16 +115,23 @@ class OrgGraph:
         self._parents: dict[str, tuple[str, ...]] = {}
         self._unknown_parents: dict[str, tuple[str, ...]] = {}
         self._children: dict[str, list[str]] = {}
-        for goal in self.goals.values():
-            known = tuple(p for p in goal.parent_ids if p in self.goals)
+        goals = self.goals
+        for goal in goals.values():
+            parent_ids = goal.parent_ids
+            if not parent_ids:
+                continue
+            # Most goals name one parent that exists: its tuple is kept as it is.
+            known: tuple[str, ...]
+            if len(parent_ids) == 1 and parent_ids[0] in goals:
+                known = parent_ids
+            else:
+                known = tuple(p for p in parent_ids if p in goals)
             if known:
                 self._parents[goal.id] = known
                 for parent in known:
                     self._children.setdefault(parent, []).append(goal.id)
-            if len(known) != len(goal.parent_ids):
-                self._unknown_parents[goal.id] = tuple(
-                    p for p in goal.parent_ids if p not in self.goals
-                )
+            if len(known) != len(parent_ids):
+                self._unknown_parents[goal.id] = tuple(p for p in parent_ids if p not in goals)
         self._projects_of: dict[str, list[str]] = {}
         for project in self.projects.values():
             for goal_id in project.goal_ids:

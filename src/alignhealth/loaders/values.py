@@ -36,6 +36,8 @@ def fold(text: str) -> str:
 
 def fold_name(text: str) -> str:
     """A person's name folded for matching: case, spacing and accents ignored."""
+    if text.isascii():  # nothing to decompose: most names, a million people's worth
+        return " ".join(text.casefold().split())
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.casefold().split())
