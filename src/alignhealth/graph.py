@@ -150,7 +150,7 @@ class OrgGraph:
             "ruleset" if self.configured_levels else "the source format",
         )
         self._resolved: dict[str, PersonMatch] = {}
-        self._owner_matches: dict[str, list[PersonMatch]] = {}
+        self._owner_matches: dict[tuple[str, ...], list[PersonMatch]] = {}
         #: Each goal's last review as of the run's date, filled as rules ask.
         self.last_reviews: dict[str, dt.date | None] = {}
         self._person_by_email: dict[str, str] = {}
@@ -300,11 +300,12 @@ class OrgGraph:
     def owners_of(self, goal_id: str) -> list[PersonMatch]:
         """Each person named in the goal's owner cell, resolved (first is primary); worked
         out once per goal and shared by the rules that ask."""
-        matches = self._owner_matches.get(goal_id)
+        # Keyed by the owner cell's value, which goals with the same owners share (the
+        # reader makes equal cells one object): a million goals, a few thousand lists.
+        owners = self.goals[goal_id].owners
+        matches = self._owner_matches.get(owners)
         if matches is None:
-            matches = self._owner_matches[goal_id] = [
-                self.resolve(ref) for ref in self.goals[goal_id].owners
-            ]
+            matches = self._owner_matches[owners] = [self.resolve(ref) for ref in owners]
         return matches
 
     def owner_ids(self, owners: Sequence[str]) -> list[str]:
