@@ -115,10 +115,13 @@ class OrgGraph:
         self._parents: dict[str, tuple[str, ...]] = {}
         self._unknown_parents: dict[str, tuple[str, ...]] = {}
         self._children: dict[str, list[str]] = {}
+        #: Goals with no parent that exists (where a walk down the tree starts).
+        self._unparented: list[str] = []
         goals = self.goals
         for goal in goals.values():
             parent_ids = goal.parent_ids
             if not parent_ids:
+                self._unparented.append(goal.id)
                 continue
             # Most goals name one parent that exists: its tuple is kept as it is.
             known: tuple[str, ...]
@@ -130,6 +133,8 @@ class OrgGraph:
                 self._parents[goal.id] = known
                 for parent in known:
                     self._children.setdefault(parent, []).append(goal.id)
+            else:
+                self._unparented.append(goal.id)
             if len(known) != len(parent_ids):
                 self._unknown_parents[goal.id] = tuple(p for p in parent_ids if p not in goals)
         self._projects_of: dict[str, list[str]] = {}
@@ -256,12 +261,14 @@ class OrgGraph:
     def cycles(self) -> list[list[str]]:
         """Groups of goals whose parent links form a cycle (a self-parent included), each
         sorted by id, the groups sorted by their smallest id."""
+        if self._all_peel():
+            return []
         # Peel the goals that cannot be in a cycle first (no parent left unpeeled, working
         # down from the roots): dictionary steps, where the component search over a
         # hundred thousand goals is the slow part of the rule. What is left is the cycles
         # and the goals beneath them.
         waiting = {goal_id: len(parents) for goal_id, parents in self._parents.items()}
-        ready = [goal_id for goal_id in self.goals if goal_id not in waiting]
+        ready = list(self._unparented)
         while ready:
             for child in self._children.get(ready.pop(), ()):
                 waiting[child] -= 1
@@ -273,6 +280,24 @@ class OrgGraph:
             if len(component) > 1 or component[0] in self._parents.get(component[0], ()):
                 groups.append(sorted(component))
         return sorted(groups)
+
+    def _all_peel(self) -> bool:
+        """Whether every goal is reached walking down from the goals without a parent,
+        each after all of its parents: then no parent links form a cycle. Only goals with
+        several parents need a count (the common case, a tree, touches no dictionary but
+        the children's)."""
+        several = {g: len(ps) for g, ps in self._parents.items() if len(ps) > 1}
+        ready = list(self._unparented)
+        peeled = 0
+        while ready:
+            peeled += 1
+            for child in self._children.get(ready.pop(), ()):
+                if child in several:
+                    several[child] -= 1
+                    if several[child]:
+                        continue
+                ready.append(child)
+        return peeled == len(self.goals)
 
     # -- people --------------------------------------------------------------------------
 
