@@ -162,9 +162,12 @@ def test_unusable_workbook_exits_2_with_one_line(tmp_path: Path) -> None:
     assert f"{empty}: the file is empty" in result.stdout
     assert "not checked" in result.stdout and "finding(s)" not in result.stdout
     assert "Traceback" not in result.output
-    doc = json.loads(cli("check", empty, "--format", "json").stdout)
+    machine = cli("check", empty, "--format", "json")
+    doc = json.loads(machine.stdout)
     assert doc["exit_code"] == 2 and doc["findings"] == []
     assert doc["errors"][0]["code"] == "empty-file"
+    # the one line on stderr names the file once
+    assert machine.stderr.count(str(empty)) == 1, machine.stderr
 
 
 def test_mapping_option(workbook: Book, tmp_path: Path) -> None:

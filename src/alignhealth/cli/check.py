@@ -393,7 +393,12 @@ def render(
 
 def _short_summary(result: RunResult) -> str:
     if result.errors and not result.findings:
-        return f"{result.source.path}: " + "; ".join(e.message for e in result.errors)
+        path = result.source.path
+        # An input error names its file already; a plugin's may not.
+        return "; ".join(
+            e.message if e.message.startswith(path) else f"{path}: {e.message}"
+            for e in result.errors
+        )
     counts = ", ".join(f"{n} {s}" for s, n in result.summary.by_severity.items() if n)
     score = result.summary.health_score
     text = f"{result.source.path}: {len(result.active_findings())} finding(s)"
