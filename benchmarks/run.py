@@ -35,7 +35,7 @@ DATA = HERE / ".data"
 AS_OF = dt.date(2026, 11, 15)
 
 
-def _rss_kb(pid: int | str) -> int:
+def _memory_kb(pid: int | str) -> int:
     """The process's proportional set size (a page shared with a forked child counts
     half in each), or its resident set where the kernel does not give that."""
     for name, key in (("smaps_rollup", "Pss:"), ("status", "VmRSS:")):
@@ -48,17 +48,17 @@ def _rss_kb(pid: int | str) -> int:
     return 0
 
 
-def _tree_rss_kb(pid: int) -> int:
+def _tree_memory_kb(pid: int) -> int:
     """Memory of ``pid`` and its children (the isolated reader, the processes the rules
     are shared among), from /proc."""
-    total = _rss_kb(pid)
+    total = _memory_kb(pid)
     try:
         tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return total
     for task in tasks:
         try:
-            total += sum(map(_rss_kb, (task / "children").read_text().split()))
+            total += sum(map(_memory_kb, (task / "children").read_text().split()))
         except OSError:
             continue
     return total
@@ -81,7 +81,7 @@ def run_measured(path: Path, job: str) -> dict[str, Any]:
         pause = 0.01
         if sampled:
             started = time.perf_counter()
-            peak_kb = max(peak_kb, _tree_rss_kb(child.pid))
+            peak_kb = max(peak_kb, _tree_memory_kb(child.pid))
             # The kernel walks every page to count a large process's proportional size
             # (some 2 ms per 400 MB): sample less often than that costs, so the sampling
             # takes at most a tenth of a core from the check it measures.

@@ -99,8 +99,8 @@ def summarize(
         for goal_id, found in findings_on.items():
             goal = graph.goals[goal_id]
             rank = graph.levels.rank(goal.level) if goal.level else None
-            tallies = [by_owner[o] for o in _owner_ids(graph, goal.owners)]
-            tallies += [overall] + ([by_rank[rank]] if rank is not None else [])
+            tallies = [*tallies_of[goal.owners], overall]
+            tallies += [by_rank[rank]] if rank is not None else []
             for tally in tallies:
                 tally.add(found, unhealthy_by.get(goal_id))
 

@@ -15,7 +15,6 @@ import multiprocessing
 import os
 import signal
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -24,6 +23,7 @@ from typing import Any
 
 from alignhealth.errors import InputError
 from alignhealth.loaders.raw import RawSheet, RawWorkbook, RowStream, no_rows
+from alignhealth.sharing import can_fork
 
 CHUNK_ROWS = 2000
 
@@ -184,7 +184,7 @@ class IsolatedReader:
         self.deadline = time.monotonic() + self.limits.seconds
         # fork is cheap and needs no re-import, but is unsafe beside other threads (a
         # progress display); then the child starts afresh.
-        method = "fork" if threading.active_count() == 1 and hasattr(os, "fork") else "spawn"
+        method = "fork" if can_fork() else "spawn"
         context: Any = multiprocessing.get_context(method)
         self.conn, child = context.Pipe()
         handle, self.log = tempfile.mkstemp(prefix="alignhealth-reader-", suffix=".log")
