@@ -348,6 +348,33 @@ def test_an_overstated_size_does_not_pad_rows(workbook: Book) -> None:
     assert [g.id for g in loaded.goals] == ["G1"]
 
 
+def test_ids_and_text_are_trimmed_and_normalized_however_they_are_written(
+    workbook: Book,
+) -> None:
+    # Plain ASCII takes a shorter path through the row loop than other values: both must
+    # give the same records.
+    decomposed = "Cafe\u0301 growth"  # e + combining accent: NFC makes it one character
+    path = workbook(
+        sheets={
+            "Goals": [
+                ["ID", "Title", "KPI", "Owner"],
+                ["  G1 ", "  Grow  ", " NPS ", "Ann"],
+                [12.0, decomposed, "   ", "Ann"],
+                ["   ", "Orphan row", None, "Ann"],
+                [" G\u00e9 ", "   ", None, None],
+            ]
+        }
+    )
+    loaded = load(path)
+    by_id = {g.id: g for g in loaded.goals}
+    assert list(by_id) == ["G1", "12", "G\u00e9"]
+    assert (by_id["G1"].title, by_id["G1"].kpi) == ("Grow", "NPS")
+    assert by_id["12"].title == "Caf\u00e9 growth" and by_id["12"].kpi is None
+    assert by_id["G\u00e9"].title == ""
+    found = {(p.kind, p.location.cell) for p in loaded.problems}
+    assert found == {("missing-required", "Goals!A4"), ("missing-required", "Goals!B5")}
+
+
 def test_blank_rows_are_skipped_and_counted_and_id_only_rows_kept(workbook: Book) -> None:
     path = workbook(
         sheets={

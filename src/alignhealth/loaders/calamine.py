@@ -171,15 +171,15 @@ def _marked(sheet: Any, marks: dict[int, list[tuple[int, object]]]) -> RowStream
     # down the sheet (a level, a parent id, a date). Making equal values one object lets
     # the rows cross to the parent process as back-references (pickle writes an object
     # once per message): sending and receiving a sheet takes a fifth of the time.
-    same: dict[object, object] = {}
+    # An empty cell comes as "": it is made None the same way, from the table.
+    same: dict[object, object] = {"": None}
+    one = same.setdefault
     shared = _SHARED_TYPES
     for index, values in enumerate(sheet.iter_rows(), start=1):
         if len(same) > SAME_LIMIT:
             same.clear()
-        cleaned = [
-            None if v == "" else same.setdefault(v, v) if v.__class__ in shared else v
-            for v in values
-        ]
+            same[""] = None
+        cleaned = [one(v, v) if v.__class__ in shared else v for v in values]
         for col, value in marks.get(index, ()):
             if col >= len(cleaned):
                 cleaned.extend([None] * (col + 1 - len(cleaned)))

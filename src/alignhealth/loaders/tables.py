@@ -360,7 +360,9 @@ class _RowReader:
         self.defaults = [None if f.default is dataclasses.MISSING else f.default for f in arguments]
         # Per field, once: its column, its parser, the record argument it fills, and the
         # values it has parsed.
-        self.plan: list[tuple[str, int, Callable[[object], Any], int, bool, dict[object, Any]]]
+        self.plan: list[
+            tuple[str, int, Callable[[object], Any], int, bool, bool, dict[object, Any]]
+        ]
         self.plan = [
             (
                 f.name,
@@ -368,6 +370,7 @@ class _RowReader:
                 self.parsers[f.type],
                 self.slot[self.attribute.get(f.name, f.name)],
                 f.type is ValueType.PROGRESS,
+                f.type is ValueType.TEXT,
                 {},
             )
             for f, col in self.fields
@@ -441,14 +444,19 @@ class _RowReader:
         workbook, sheet, letters, make = self.ctx.workbook, self.sheet, self.letters, self.make
         seen = self.seen
         width_read = self.width
+        unheaded = bool(self.unheaded)
         for count, (number, values) in enumerate(rows, start=1):
             if progress is not None and count % ROW_STEP == 0:
                 progress.rows(self.sheet, count)
             width = len(values)
-            if width > width_read or self.unheaded:
+            if width > width_read or unheaded:
                 self._outside(number, values)
             raw_id = values[id_col] if 0 <= id_col < width else None
-            if raw_id is not None and raw_id.__class__ is str and not raw_id.strip():
+            # The common id, plain ASCII text, is trimmed here; anything else is parsed.
+            record_id = raw_id.strip() if raw_id.__class__ is str and raw_id.isascii() else None
+            if record_id == "" or (
+                record_id is None and raw_id.__class__ is str and not raw_id.strip()
+            ):
                 raw_id = None
             if raw_id is None:
                 if not self._has_data(values):
@@ -456,13 +464,16 @@ class _RowReader:
                 else:
                     self._no_id(number, id_field)
                 continue
-            if raw_id.__class__ is not str and isinstance(raw_id, CellError):
-                message = _error_message(id_field, raw_id)
-                self.problem("invalid-value", f"row {number}", number, id_field, message, raw_id)
-                continue
-            record_id = v.parse_id(raw_id)
-            if not record_id.isascii():
-                self._check_characters(number, id_field, record_id)
+            if record_id is None:
+                if raw_id.__class__ is not str and isinstance(raw_id, CellError):
+                    message = _error_message(id_field, raw_id)
+                    self.problem(
+                        "invalid-value", f"row {number}", number, id_field, message, raw_id
+                    )
+                    continue
+                record_id = v.parse_id(raw_id)
+                if not record_id.isascii():
+                    self._check_characters(number, id_field, record_id)
             if unique_ids:
                 first_row = seen.get(record_id)
                 if first_row is not None:
@@ -471,11 +482,23 @@ class _RowReader:
                 seen[record_id] = number
             args = defaults.copy()
             args[origin_slot] = Origin(workbook, sheet, number, letters)
-            for name, col, parser, slot, is_progress, memo in others:
+            for name, col, parser, slot, is_progress, is_text, memo in others:
                 if col >= width:
                     continue
                 raw = values[col]
                 if raw is None:
+                    continue
+                # Plain text (titles, descriptions) is mostly unique: trimming it costs
+                # less than looking it up.
+                if (
+                    is_text
+                    and raw.__class__ is str
+                    and raw.isascii()
+                    and len(raw) <= EXCEL_TEXT_LIMIT
+                ):
+                    text = raw.strip()
+                    if text:
+                        args[slot] = text
                     continue
                 # Each distinct value of a field is parsed once, and its cells share the one
                 # object: columns repeat their values (levels, parents, owners, dates), so a

@@ -262,15 +262,28 @@ class ReportingLineMismatch(Rule):
 
     def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
         graph = ctx.graph
+        goals = graph.goals
         above: dict[str, frozenset[str]] = {}
+        # Owner cells repeat down the sheet (and are one object where they do): each
+        # distinct cell is resolved to a set of people once.
+        people_in: dict[tuple[str, ...], frozenset[str]] = {}
 
-        def owners(goal_id: str) -> list[str]:
-            return [m.person_id for m in graph.owners_of(goal_id) if m.person_id]
+        def owners(goal_id: str) -> frozenset[str]:
+            cell = goals[goal_id].owners
+            found = people_in.get(cell)
+            if found is None:
+                found = people_in[cell] = frozenset(
+                    m.person_id for m in graph.owners_of(goal_id) if m.person_id
+                )
+            return found
 
         def owned_above(goal_id: str) -> frozenset[str]:
             """Owners of the goal, or of its nearest owned ancestors: a post-order walk up,
             each goal computed once; a goal met again while in progress (a cycle) adds
             nothing."""
+            own = owners(goal_id)
+            if own:  # the common case: the parent has an owner of its own
+                return own
             stack: list[tuple[str, bool]] = [(goal_id, False)]
             in_progress: set[str] = set()
             while stack:
@@ -285,7 +298,7 @@ class ReportingLineMismatch(Rule):
                     continue
                 own = owners(node)
                 if own:
-                    above[node] = frozenset(own)
+                    above[node] = own
                     continue
                 in_progress.add(node)
                 stack.append((node, True))
@@ -307,13 +320,14 @@ class ReportingLineMismatch(Rule):
                 continue  # nothing to compare with, or an owner owns a parent too
             if any(graph.reports_to(o, b) for o in mine for b in theirs):
                 continue
+            named = [m.person_id for m in graph.owners_of(goal.id) if m.person_id]
             yield ctx.at(
                 goal,
                 "owner",
-                f"Goal {goal.id} {goal.title!r}: no owner ({', '.join(mine)}) owns a parent goal "
-                f"or reports to its owner ({', '.join(sorted(theirs))})",
+                f"Goal {goal.id} {goal.title!r}: no owner ({', '.join(named)}) owns a parent "
+                f"goal or reports to its owner ({', '.join(sorted(theirs))})",
                 related=[goal_ref(p) for p in parents],
-                evidence={"owners": mine, "parent_owners": sorted(theirs)},
+                evidence={"owners": named, "parent_owners": sorted(theirs)},
                 hint="Have the goal owned within the parent owner's line, or re-parent it",
             )
 
