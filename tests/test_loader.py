@@ -633,3 +633,48 @@ def test_calamine_loads_only_the_sheets_that_are_read(
     raw = read_calamine(path, xlsx=True)
     assert [g.id for g in load_raw(raw, "notes.xlsx").goals] == ["G1"]
     assert loaded == ["Goals"]
+
+
+def test_a_large_sheet_loads_beside_the_others_and_reads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import python_calamine
+
+    from alignhealth.loaders import calamine
+    from alignhealth.loaders.workbook import load_raw
+
+    goals = [{"ID": f"G{n}", "Title": f"Goal {n}", "Owner": "P1"} for n in range(200)]
+    path = write_workbook(tmp_path / "lanes.xlsx", goals, people=[{"ID": "P1", "Name": "Ann"}] * 3)
+    opened: list[list[str]] = []  # per copy of the workbook opened, the sheets it loaded
+    real = python_calamine.CalamineWorkbook.from_path
+
+    class Counting:
+        def __init__(self, book: Any) -> None:
+            self.book = book
+            self.loaded: list[str] = []
+            opened.append(self.loaded)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.book, name)
+
+        def get_sheet_by_name(self, name: str) -> Any:
+            self.loaded.append(name)
+            return self.book.get_sheet_by_name(name)
+
+    def counting(name: str) -> Any:
+        return Counting(real(name))
+
+    def read() -> Any:
+        loaded = load_raw(calamine.read_calamine(path, xlsx=True), "lanes.xlsx")
+        return [(g.id, g.title, g.owners, g.origin.row) for g in loaded.goals], [
+            (p.kind, p.location.cell) for p in loaded.problems
+        ]
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", counting)
+    one_lane = read()
+    assert opened == [["People", "Goals"]]  # smallest first, from one copy
+    opened.clear()
+    monkeypatch.setattr(calamine, "LANE_FROM", 1)  # every workbook is "large"
+    assert read() == one_lane
+    assert opened == [["People"], ["Goals"]]  # the goals from a second copy, beside
+    assert len(one_lane[0]) == 200 and len(one_lane[1]) == 2  # the two duplicate people

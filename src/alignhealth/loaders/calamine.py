@@ -55,8 +55,13 @@ def read_calamine(path: Path, xlsx: bool = False) -> RawWorkbook:
         ) from None
     parts = sheet_parts(path) if xlsx else {}
     metas = [m for m in book.sheets_metadata if "ChartSheet" not in str(m.typ)]
-    loader = _SheetLoader(book, path, parts if xlsx else None)
     sizes = _part_sizes(path, parts)
+    loader = _SheetLoader(
+        book,
+        path,
+        parts if xlsx else None,
+        {name: sizes.get(member, 0) for name, member in parts.items()},
+    )
     sheets = [
         RawSheet(
             name=meta.name,
@@ -76,36 +81,65 @@ def read_calamine(path: Path, xlsx: bool = False) -> RawWorkbook:
     )
 
 
+#: The size of sheet XML (bytes, unpacked) from which the largest sheet is loaded beside
+#: the others, from a second copy of the workbook (whose shared strings are read again).
+LANE_FROM = 8 * 1024 * 1024
+
+
 class _SheetLoader:
     """Loads sheets in a thread of its own, in the order they are wanted, ahead of the
     rows being sent: calamine lets go of the GIL while it parses a sheet (as zlib does
     while the byte scan inflates one), so loading the next sheet overlaps sending this
-    one, and the parent parsing it. A sheet nobody reads is never loaded."""
+    one, and the parent parsing it. A sheet nobody reads is never loaded.
 
-    def __init__(self, book: Any, path: Path, parts: dict[str, str] | None) -> None:
+    The largest wanted sheet, when it is large (the goals of a big workbook), loads in a
+    second thread from a second copy of the workbook, from the start: the sheets are
+    otherwise loaded one after another, and the largest, read last, would keep the
+    parent waiting for the whole of its load.
+    """
+
+    def __init__(
+        self, book: Any, path: Path, parts: dict[str, str] | None, sizes: dict[str, int]
+    ) -> None:
         self.book = book
         self.path = path
         self.parts = parts
+        self.sizes = sizes
         self.loads: dict[str, Future[tuple[Any, SheetScan, list[str]]]] = {}
+        self.scanned: dict[str, Future[SheetScan]] = {}
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calamine")
         self.scans = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan")
+        self.lane: ThreadPoolExecutor | None = None
 
     def want(self, names: list[str]) -> None:
-        for name in names:
+        waiting = [name for name in names if name not in self.loads]
+        if self.parts is not None:  # scanned in the order wanted, whichever thread loads
+            for name in waiting:
+                self.scanned[name] = self.scans.submit(scan_sheet, self.path, self.parts.get(name))
+        largest = max(waiting, key=lambda name: self.sizes.get(name, 0), default=None)
+        if largest is not None and self.lane is None and self.sizes.get(largest, 0) >= LANE_FROM:
+            self.lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calamine-lane")
+            self.loads[largest] = self.lane.submit(self._load_aside, largest)
+        for name in waiting:
             if name not in self.loads:
-                self.loads[name] = self.pool.submit(self._load, name)
+                self.loads[name] = self.pool.submit(self._load, name, self.book)
 
     def sheet(self, name: str) -> tuple[Any, SheetScan, list[str]]:
         self.want([name])
         return self.loads[name].result()
 
-    def _load(self, name: str) -> tuple[Any, SheetScan, list[str]]:
-        pending = (
-            self.scans.submit(scan_sheet, self.path, self.parts.get(name))
-            if self.parts is not None
-            else None
-        )
-        sheet = self.book.get_sheet_by_name(name)
+    def _load_aside(self, name: str) -> tuple[Any, SheetScan, list[str]]:
+        import python_calamine
+
+        book = python_calamine.CalamineWorkbook.from_path(str(self.path))
+        try:
+            return self._load(name, book)
+        finally:
+            book.close()  # the sheet keeps its cells; the second copy's strings go
+
+    def _load(self, name: str, book: Any) -> tuple[Any, SheetScan, list[str]]:
+        pending = self.scanned.get(name)
+        sheet = book.get_sheet_by_name(name)
         merged = [
             f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
             for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])
