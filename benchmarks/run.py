@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                 # 1k and 10k goals
     python benchmarks/run.py --sizes 1000 10000 100000
+    python benchmarks/run.py --sizes 100000 --repeat 5   # medians of five runs
 
 Each size runs in a fresh child process (so peak memory is its own, and the memory it and
 its reader process hold at once is sampled from outside): read the workbook
@@ -10,7 +11,9 @@ the seconds and peak memory of each phase, the ratio of each size's time to the 
 size's (linear is 10x for 10x the goals), the slowest rules and their own ratios, the
 time of a bare python-calamine read of the same file (the reference the check is measured
 against; BENCH_OPENPYXL=1 adds openpyxl's), and checks that every planted problem was
-found.
+found. With ``--repeat N`` each check and each bare read runs N times, taken in turns, and
+the medians are shown (with the spread of the check's total): on a shared machine one
+run can be 10% off.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -158,6 +162,23 @@ def reference(path: Path) -> dict[str, object]:
     return {"rows": rows, "times": times}
 
 
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One run's figures from several: the median of each time, the largest memory."""
+    merged = dict(runs[0])
+    merged["times"] = {
+        phase: statistics.median(run["times"][phase] for run in runs) for phase in runs[0]["times"]
+    }
+    if "rules" in merged:
+        merged["rules"] = {
+            code: statistics.median(run["rules"][code] for run in runs) for code in merged["rules"]
+        }
+    for key in ("peak_mb", "child_peak_mb", "together_mb"):
+        values = [run[key] for run in runs if run.get(key) is not None]
+        if key in merged:
+            merged[key] = max(values) if values else None
+    return merged
+
+
 def ensure_workbook(goals: int, data: Path = DATA) -> tuple[Path, dict[str, int]]:
     sys.path.insert(0, str(HERE))
     from generate import generate
@@ -179,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data", type=Path, default=DATA, help="where generated workbooks are cached"
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each size; medians are shown"
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -194,16 +218,24 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         path, planted = ensure_workbook(size, args.data)
         # The bare read runs in a process of its own, so that what it holds is not
-        # counted in the check's memory.
-        result = run_measured(path, "check")
-        bare = run_measured(path, "reference")
+        # counted in the check's memory; the two take turns, so that a slow spell of the
+        # machine falls on both.
+        runs = []
+        for _ in range(max(1, args.repeat)):
+            runs.append((run_measured(path, "check"), run_measured(path, "reference")))
+        result = _median_run([check for check, _ in runs])
+        bare = _median_run([read for _, read in runs])
         result["rows"] = bare["rows"]
         result["times"] = bare["times"] | result["times"]
         result["times"]["ratio to the calamine read"] = (
             result["times"]["check (read to report)"] / result["times"]["calamine read (reference)"]
         )
+        totals = sorted(check["times"]["check (read to report)"] for check, _ in runs)
         results.append((size, result))
-        missing = {c: n for c, n in planted.items() if result["found"].get(c, 0) != n}
+        # Every run must find every planted problem, exactly.
+        missing = {
+            c: n for check, _ in runs for c, n in planted.items() if check["found"].get(c, 0) != n
+        }
         both = result["together_mb"]
         together = "n/a" if both is None else f"{both:.0f} MB"
         print(
@@ -220,6 +252,11 @@ def main(argv: list[str] | None = None) -> int:
         for phase, seconds in result["times"].items():
             unit = "x" if phase.startswith("ratio") else "s"
             print(f"  {phase:<28} {seconds:8.3f} {unit}")
+        if len(totals) > 1:
+            print(
+                f"  (medians of {len(totals)} runs; the check took {totals[0]:.3f} to "
+                f"{totals[-1]:.3f} s)"
+            )
     for (small, a), (big, b) in itertools.pairwise(results):
         factor = big / small
         print(f"\n{small:,} -> {big:,} goals ({factor:.0f}x):")

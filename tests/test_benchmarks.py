@@ -35,3 +35,18 @@ def test_benchmark_prints_phases_ratios_and_memory_for_each_size(tmp_path: Path)
     with zipfile.ZipFile(written[0]) as package:
         assert "xl/sharedStrings.xml" in package.namelist()
         assert b"inlineStr" not in package.read("xl/worksheets/sheet1.xml")
+
+
+def test_repeated_runs_show_medians_and_the_spread(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, str(RUN), "--sizes", "200", "--repeat", "3", "--data", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    assert "planted problems all found exactly" in out, out
+    spread = re.search(r"\(medians of 3 runs; the check took (\d+\.\d+) to (\d+\.\d+) s\)", out)
+    assert spread, out
+    median = float(re.findall(r"check \(read to report\)\s+(\d+\.\d+) s", out)[0])
+    assert float(spread[1]) <= median <= float(spread[2])
