@@ -101,6 +101,7 @@ def run_measured(path: Path, job: str) -> dict[str, Any]:
 
 def measure(path: Path) -> dict[str, object]:
     """Run in the child: the phases of one check, timed."""
+    from alignhealth.collector import gc_paused
     from alignhealth.engine import CheckRequest, build_graph, make_host, prepare, run_rules
     from alignhealth.health import summarize
     from alignhealth.loaders.workbook import load_workbook
@@ -110,12 +111,13 @@ def measure(path: Path) -> dict[str, object]:
     times: dict[str, float] = {}
     request = CheckRequest(as_of=AS_OF, ruleset=str(HERE / "bench.toml"), jobs=os.cpu_count() or 1)
     session = prepare(request, make_host(autoload=False))
-    clock = time.perf_counter()
-    loaded = load_workbook(path)
-    times["read"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    graph = build_graph(session, loaded)
-    times["graph"] = time.perf_counter() - clock
+    with gc_paused():  # from the read until the graph is frozen, as check_workbook does
+        clock = time.perf_counter()
+        loaded = load_workbook(path)
+        times["read"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        graph = build_graph(session, loaded)
+        times["graph"] = time.perf_counter() - clock
     clock = time.perf_counter()
     findings, outcomes, _ = run_rules(session, graph)
     times["rules"] = time.perf_counter() - clock

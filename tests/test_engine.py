@@ -220,3 +220,53 @@ def test_run_finished_sees_the_result_and_its_failure_is_reported(broken_tree: P
     assert failing.results and any("notification server" in e.message for e in result.errors)
     assert result.exit_code == 2
     assert any(f.code == "AH101" for f in result.findings)
+
+
+def test_the_collector_never_walks_the_records_and_is_restored_after(
+    workbook: Book, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from alignhealth import engine
+
+    goals = [
+        {"ID": f"G{n}", "Title": f"Goal {n}", "Parent": "G0" if n else None} for n in range(3000)
+    ]
+    path = workbook(goals)
+    inside: list[str] = []  # the phase running now
+    walked: list[tuple[str, int]] = []  # collections while the records are live and young
+    young: list[int] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and inside:
+            walked.append((inside[-1], info["generation"]))
+
+    def spied(name: str, real: Callable[..., object]) -> Callable[..., object]:
+        def call(*args: object, **kwargs: object) -> object:
+            inside.append(name)
+            try:
+                return real(*args, **kwargs)
+            finally:
+                inside.pop()
+
+        return call
+
+    real_rules = engine.run_rules
+
+    def rules(*args: object) -> object:
+        # where a collection would look: every generation but the frozen one
+        young.append(sum(len(gc.get_objects(generation)) for generation in range(3)))
+        return real_rules(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "load", spied("load", engine.load))
+    monkeypatch.setattr(engine, "build_graph", spied("graph", engine.build_graph))
+    monkeypatch.setattr(engine, "run_rules", rules)
+    gc.callbacks.append(watch)
+    try:
+        result = run(path)
+    finally:
+        gc.callbacks.remove(watch)
+    assert len(result.findings) > 0  # the check ran
+    assert walked == []  # no collection while reading or building the graph
+    assert young[0] < len(goals)  # the records were frozen before the rules
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # and all is as it was, after

@@ -305,6 +305,9 @@ def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[Ru
     # collector pass over them every few thousand allocations cost a tenth of the phase.
     with gc_paused():
         results = run_shared(phases["check"], check_rule, workers)
+        # The indexes the rules built live as long as the graph: out of the collector's
+        # sight too, or its next pass walks them all.
+        gc.freeze()
     findings: list[Finding] = []
     for code in phases["check"]:
         produced, outcomes[code], state = results[code]
@@ -381,8 +384,8 @@ def build_graph(session: Session, loaded: LoadedWorkbook) -> OrgGraph:
     config = session.config
     with gc_paused():
         graph = OrgGraph(loaded, as_of=config.settings.as_of, levels=config.settings.levels)
-    list(session.host.each("prepare_graph", graph=graph, config=config))
-    gc.freeze()
+        list(session.host.each("prepare_graph", graph=graph, config=config))
+        gc.freeze()
     return graph
 
 
@@ -397,18 +400,22 @@ def check_workbook(session: Session, path: Path, request: CheckRequest) -> RunRe
             name=config.ruleset.name, selected=config.selected, sources=config.ruleset.sources
         ),
     }
-    try:
-        loaded = load(session, path)
-    except InputError as exc:
-        errors.append(RunError(code=exc.code, message=exc.message, location=exc.location))
-        return RunResult(
-            **base,
-            source=SourceInfo(path=str(path)),
-            errors=errors,
-            summary=summarize(None, [], {}, incomplete=True),
-            exit_code=EXIT_INPUT,
-        )
-    graph = build_graph(session, loaded)
+    # The collector stays paused from the first row read until the graph is frozen: were
+    # it let back in between, its first pass would walk every record just read (a
+    # twentieth of a large check).
+    with gc_paused():
+        try:
+            loaded = load(session, path)
+        except InputError as exc:
+            errors.append(RunError(code=exc.code, message=exc.message, location=exc.location))
+            return RunResult(
+                **base,
+                source=SourceInfo(path=str(path)),
+                errors=errors,
+                summary=summarize(None, [], {}, incomplete=True),
+                exit_code=EXIT_INPUT,
+            )
+        graph = build_graph(session, loaded)
     try:
         return _checked(session, path, request, loaded, graph, base)
     finally:
