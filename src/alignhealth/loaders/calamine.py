@@ -38,6 +38,11 @@ def read_calamine(path: Path, xlsx: bool = False) -> RawWorkbook:
     import python_calamine
 
     name = str(path)
+    parts = sheet_parts(path) if xlsx else {}
+    sizes = _part_sizes(path, parts)
+    sheet_sizes = {sheet: sizes.get(member, 0) for sheet, member in parts.items()}
+    # A second copy for the largest sheet opens beside the first (see _SheetLoader).
+    lane = _Lane(name) if max(sheet_sizes.values(), default=0) >= LANE_FROM else None
     try:
         book = python_calamine.CalamineWorkbook.from_path(name)
     except python_calamine.PasswordError:
@@ -53,15 +58,8 @@ def read_calamine(path: Path, xlsx: bool = False) -> RawWorkbook:
             code="corrupt",
             location=name,
         ) from None
-    parts = sheet_parts(path) if xlsx else {}
     metas = [m for m in book.sheets_metadata if "ChartSheet" not in str(m.typ)]
-    sizes = _part_sizes(path, parts)
-    loader = _SheetLoader(
-        book,
-        path,
-        parts if xlsx else None,
-        {name: sizes.get(member, 0) for name, member in parts.items()},
-    )
+    loader = _SheetLoader(book, path, parts if xlsx else None, sheet_sizes, lane)
     sheets = [
         RawSheet(
             name=meta.name,
@@ -86,6 +84,18 @@ def read_calamine(path: Path, xlsx: bool = False) -> RawWorkbook:
 LANE_FROM = 8 * 1024 * 1024
 
 
+class _Lane:
+    """A second copy of the workbook, opened in a thread of its own from the start (its
+    shared strings are read while the first copy reads them), for the largest sheet."""
+
+    def __init__(self, path: str) -> None:
+        import python_calamine
+
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calamine-lane")
+        self.book = self.pool.submit(python_calamine.CalamineWorkbook.from_path, path)
+        self.used = False
+
+
 class _SheetLoader:
     """Loads sheets in a thread of its own, in the order they are wanted, ahead of the
     rows being sent: calamine lets go of the GIL while it parses a sheet (as zlib does
@@ -99,7 +109,12 @@ class _SheetLoader:
     """
 
     def __init__(
-        self, book: Any, path: Path, parts: dict[str, str] | None, sizes: dict[str, int]
+        self,
+        book: Any,
+        path: Path,
+        parts: dict[str, str] | None,
+        sizes: dict[str, int],
+        lane: _Lane | None = None,
     ) -> None:
         self.book = book
         self.path = path
@@ -109,7 +124,7 @@ class _SheetLoader:
         self.scanned: dict[str, Future[SheetScan]] = {}
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calamine")
         self.scans = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan")
-        self.lane: ThreadPoolExecutor | None = None
+        self.lane = lane
 
     def want(self, names: list[str]) -> None:
         waiting = [name for name in names if name not in self.loads]
@@ -117,9 +132,10 @@ class _SheetLoader:
             for name in waiting:
                 self.scanned[name] = self.scans.submit(scan_sheet, self.path, self.parts.get(name))
         largest = max(waiting, key=lambda name: self.sizes.get(name, 0), default=None)
-        if largest is not None and self.lane is None and self.sizes.get(largest, 0) >= LANE_FROM:
-            self.lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calamine-lane")
-            self.loads[largest] = self.lane.submit(self._load_aside, largest)
+        lane = self.lane
+        if lane is not None and not lane.used and largest is not None:
+            lane.used = True  # the largest sheet wanted first (it is at least LANE_FROM)
+            self.loads[largest] = lane.pool.submit(self._load_aside, largest)
         for name in waiting:
             if name not in self.loads:
                 self.loads[name] = self.pool.submit(self._load, name, self.book)
@@ -129,9 +145,8 @@ class _SheetLoader:
         return self.loads[name].result()
 
     def _load_aside(self, name: str) -> tuple[Any, SheetScan, list[str]]:
-        import python_calamine
-
-        book = python_calamine.CalamineWorkbook.from_path(str(self.path))
+        assert self.lane is not None
+        book = self.lane.book.result()
         try:
             return self._load(name, book)
         finally:
