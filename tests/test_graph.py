@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from alignhealth import measures
 from alignhealth.graph import strongly_connected
 from alignhealth.testing import build_graph
 from tests.conftest import simple_tree
@@ -150,3 +153,25 @@ def test_goal_queries_match_networkx(parents: dict[str, list[str]]) -> None:
     }
     assert cycles == expected
     assert {g.id for g in graph.roots()} == {n for n in NODES if not parents.get(n)}
+
+
+DAYS = st.one_of(st.none(), st.dates(dt.date(2026, 9, 1), dt.date(2026, 12, 31)))
+
+
+@given(
+    cells=st.lists(DAYS, min_size=1, max_size=6),
+    reviews=st.lists(st.tuples(st.integers(0, 7), DAYS), min_size=1, max_size=12),
+)
+@settings(max_examples=150)
+def test_last_reviews_match_the_goal_by_goal_reference(
+    cells: list[dt.date | None], reviews: list[tuple[int, dt.date | None]]
+) -> None:
+    # Goal n's last-reviewed cell is cells[n]; reviews may name goals that do not exist,
+    # and dates after the as-of date (2026-11-15) do not count.
+    goals = [{"ID": f"G{n}", "Title": "x", "Last Reviewed": day} for n, day in enumerate(cells)]
+    rows = [{"Goal": f"G{n}", "Review Date": day} for n, day in reviews]
+    graph = build_graph(goals, reviews=rows, as_of=dt.date(2026, 11, 15))
+    for goal in graph.goals.values():
+        expected = measures.last_review(graph, goal, graph.as_of)
+        assert graph.last_reviews[goal.id] == expected
+    assert set(graph.last_reviews) == set(graph.goals)

@@ -156,8 +156,6 @@ class OrgGraph:
         )
         self._resolved: dict[str, PersonMatch] = {}
         self._owner_matches: dict[tuple[str, ...], list[PersonMatch]] = {}
-        #: Each goal's last review as of the run's date, filled as rules ask.
-        self.last_reviews: dict[str, dt.date | None] = {}
         self._person_by_email: dict[str, str] = {}
         self._people_by_name: dict[str, list[str]] = {}
         for person in self.people.values():
@@ -227,6 +225,28 @@ class OrgGraph:
     def active_goals(self) -> list[Goal]:
         """Goals that are not done or cancelled, in row order (computed once)."""
         return [g for g in self.goals.values() if g.active]
+
+    @cached_property
+    def last_reviews(self) -> dict[str, dt.date | None]:
+        """Each goal's last review on or before the as-of date: the later of its
+        last-reviewed cell and its latest Reviews row (one pass over each, where asking
+        goal by goal costs a look-up and a call per goal)."""
+        as_of = self.as_of
+        latest: dict[str, dt.date] = {}
+        for review in self.reviews:
+            day = review.date
+            if day is not None and day <= as_of:
+                seen = latest.get(review.goal_id)
+                if seen is None or day > seen:
+                    latest[review.goal_id] = day
+        last: dict[str, dt.date | None] = {}
+        for goal_id, goal in self.goals.items():
+            own = goal.last_reviewed
+            if own is not None and own > as_of:
+                own = None
+            row = latest.get(goal_id)
+            last[goal_id] = own if row is None or (own is not None and own >= row) else row
+        return last
 
     @cached_property
     def owned_goals(self) -> dict[str, list[Goal]]:

@@ -137,6 +137,9 @@ class RuleContext(Generic[OptionsT]):
         self.plugin = plugin
         #: Overrides the default count of entities checked, when the rule sets it.
         self.checked: int | None = None
+        # Goals share a handful of start and due dates: the calendar's share of each pair
+        # is worked out once.
+        self._expected: dict[tuple[dt.date | None, dt.date | None], float | None] = {}
 
     @property
     def as_of(self) -> Any:
@@ -192,15 +195,21 @@ class RuleContext(Generic[OptionsT]):
 
     def expected(self, start: dt.date | None, due: dt.date | None) -> float | None:
         """Where the calendar says work should be, as of the run's date."""
-        return measures.expected_progress(start, due, self.settings.as_of)
+        try:
+            return self._expected[start, due]
+        except KeyError:
+            share = self._expected[start, due] = measures.expected_progress(
+                start, due, self.settings.as_of
+            )
+            return share
 
     def last_review(self, goal: Goal) -> dt.date | None:
-        """The goal's last review on or before the as-of date (one look-up per goal per
-        run, shared by the rules that ask)."""
-        cache = self.graph.last_reviews
-        if goal.id not in cache:
-            cache[goal.id] = measures.last_review(self.graph, goal, self.settings.as_of)
-        return cache[goal.id]
+        """The goal's last review on or before the as-of date (worked out once per run for
+        every goal, and shared by the rules that ask)."""
+        known = self.graph.last_reviews
+        if goal.id in known and self.settings.as_of == self.graph.as_of:
+            return known[goal.id]
+        return measures.last_review(self.graph, goal, self.settings.as_of)
 
     def is_leader(self, person_id: str) -> bool:
         """An active person at or above ``leader-max-rank`` (or, without a level, a manager)."""
