@@ -175,3 +175,21 @@ def test_last_reviews_match_the_goal_by_goal_reference(
         expected = measures.last_review(graph, goal, graph.as_of)
         assert graph.last_reviews[goal.id] == expected
     assert set(graph.last_reviews) == set(graph.goals)
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 11)), min_size=1, max_size=12))
+@settings(max_examples=200)
+def test_reporting_cycles_match_networkx(managers: list[int | None]) -> None:
+    # Person n reports to managers[n] (None: to nobody; themself: to nobody either).
+    people = [
+        {"ID": f"P{n}", "Name": f"Person {n}", "Manager": None if m is None else f"P{m}"}
+        for n, m in enumerate(managers)
+    ]
+    graph = build_graph([{"ID": "G1", "Title": "x"}], people=people)
+    reference = nx.DiGraph()
+    reference.add_nodes_from(p["ID"] for p in people)
+    reference.add_edges_from(
+        (f"P{n}", f"P{m}") for n, m in enumerate(managers) if m is not None and m != n
+    )
+    expected = sorted(sorted(c) for c in nx.strongly_connected_components(reference) if len(c) > 1)
+    assert graph.reporting_cycles() == expected

@@ -400,8 +400,25 @@ class OrgGraph:
 
     def reporting_cycles(self) -> list[list[str]]:
         """Groups of two or more people whose managers form a cycle, each sorted by id."""
-        edges = {pid: [m] for pid in self.people if (m := self.manager_of(pid)) is not None}
-        groups = [sorted(c) for c in strongly_connected(self.people, edges) if len(c) > 1]
+        return [list(group) for group in self._reporting_cycles]
+
+    @cached_property
+    def _reporting_cycles(self) -> list[list[str]]:
+        # Each person has at most one manager, so a walk up from each person, stopping at
+        # anyone already walked, finds every cycle in one pass: a walk that meets itself
+        # has closed one.
+        done: set[str] = set()
+        groups = []
+        for start in self.people:
+            path: dict[str, None] = {}  # this walk, in order
+            node: str | None = start
+            while node is not None and node not in done and node not in path:
+                path[node] = None
+                node = self.manager_of(node)
+            if node is not None and node in path:
+                walked = list(path)
+                groups.append(sorted(walked[walked.index(node) :]))
+            done.update(path)
         return sorted(groups)
 
     @cached_property
