@@ -4,8 +4,9 @@
     python benchmarks/run.py --sizes 1000 10000 100000
     python benchmarks/run.py --sizes 100000 --repeat 5   # medians of five runs
 
-Each size runs in a fresh child process (so peak memory is its own, and the memory it and
-its reader process hold at once is sampled from outside): read the workbook
+Each size runs in a fresh child process (so peak memory is its own; the memory it and its
+reader process hold at once is sampled from outside, in one more run, as sampling slows
+the run it watches): read the workbook
 into records, build the graph, run every default rule, render the JSON report. It prints
 the seconds and peak memory of each phase, the ratio of each size's time to the previous
 size's (linear is 10x for 10x the goals), the slowest rules and their own ratios, the
@@ -68,18 +69,22 @@ def _tree_memory_kb(pid: int) -> int:
     return total
 
 
-def run_measured(path: Path, job: str) -> dict[str, Any]:
-    """Run ``job`` ("check" or "reference") in a fresh process, sampling from out here
-    the memory it and its children (the reader process, the processes the rules are
-    shared among) hold at once (sampling inside would add a thread, and a second thread
-    makes the check run single-process). ``ru_maxrss`` gives each process's own peak;
-    their sum overstates what they ever held together."""
+def run_measured(path: Path, job: str, sample: bool = False) -> dict[str, Any]:
+    """Run ``job`` ("check" or "reference") in a fresh process; with ``sample``, sample
+    from out here the memory it and its children (the reader process, the processes the
+    rules are shared among) hold at once (sampling inside would add a thread, and a
+    second thread makes the check run single-process). ``ru_maxrss`` gives each process's
+    own peak; their sum overstates what they ever held together.
+
+    Sampling takes processor time from the check it watches (the kernel walks every page
+    of a process to count its proportional size), so timed runs are not sampled.
+    """
     child = subprocess.Popen(
         [sys.executable, __file__, "--child", job, str(path)],
         stdout=subprocess.PIPE,
         text=True,
     )
-    sampled = Path("/proc").is_dir()
+    sampled = sample and Path("/proc").is_dir()
     peak_kb = 0
     while child.poll() is None:
         pause = 0.01
@@ -226,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(max(1, args.repeat)):
             runs.append((run_measured(path, "check"), run_measured(path, "reference")))
         result = _median_run([check for check, _ in runs])
+        # What the check and its children hold at once, from a run of its own.
+        result["together_mb"] = run_measured(path, "check", sample=True)["together_mb"]
         bare = _median_run([read for _, read in runs])
         result["rows"] = bare["rows"]
         result["times"] = bare["times"] | result["times"]

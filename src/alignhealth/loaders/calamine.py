@@ -130,7 +130,9 @@ class _SheetLoader:
         waiting = [name for name in names if name not in self.loads]
         if self.parts is not None:  # scanned in the order wanted, whichever thread loads
             for name in waiting:
-                self.scanned[name] = self.scans.submit(scan_sheet, self.path, self.parts.get(name))
+                member = self.parts.get(name)
+                # calamine gives the merged ranges itself
+                self.scanned[name] = self.scans.submit(scan_sheet, self.path, member, False)
         largest = max(waiting, key=lambda name: self.sizes.get(name, 0), default=None)
         lane = self.lane
         if lane is not None and not lane.used and largest is not None:

@@ -205,11 +205,12 @@ class SheetScan:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
-def scan_sheet(path: Path, member: str | None) -> SheetScan:
+def scan_sheet(path: Path, member: str | None, merged_ranges: bool = True) -> SheetScan:
     """Merged ranges, hidden rows and formulas without a saved value, by a byte scan.
 
     A scan rather than a parse: these sit among or after the cell data, and a second full
-    XML parse of a large sheet would cost as much as reading it.
+    XML parse of a large sheet would cost as much as reading it. ``merged_ranges=False``
+    skips looking for merged ranges, for a reader that gives them itself.
     """
     scan = SheetScan()
     if member is None:
@@ -225,7 +226,7 @@ def scan_sheet(path: Path, member: str | None) -> SheetScan:
                 data = tail + chunk
                 # A substring test is several times cheaper than a regex pass over a
                 # window that (as in most sheets) holds no such element.
-                if b"mergeCell" in data:
+                if merged_ranges and b"mergeCell" in data:
                     merged.extend(m.decode("ascii") for m in _MERGE.findall(data))
                 if b"hidden=" in data:
                     for match in _HIDDEN_ROW.finditer(data):
