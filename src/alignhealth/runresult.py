@@ -53,26 +53,35 @@ class RulesetInfo(BaseModel):
     sources: list[str] = Field(default_factory=list)
 
 
-class FamilyDrag(BaseModel):
+# The scores are plain slotted dataclasses (pydantic serializes and validates them like
+# models): a large workbook has tens of thousands of owners, and a model per owner cost
+# more than the rest of the summary.
+
+
+@dataclass(slots=True, kw_only=True)
+class FamilyDrag:
     """A rule family and how many goals its findings make unhealthy."""
 
     group: str
     goals: int
 
 
-class ScoreEntry(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class ScoreEntry:
     score: int | None
     band: str | None
     checked: int = 0
     findings: int = 0
-    drags: list[FamilyDrag] = Field(default_factory=list)
+    drags: list[FamilyDrag] = field(default_factory=list)
 
 
+@dataclass(slots=True, kw_only=True)
 class OwnerScore(ScoreEntry):
     id: str
     name: str | None = None
 
 
+@dataclass(slots=True, kw_only=True)
 class LevelScore(ScoreEntry):
     level: str
     rank: int
