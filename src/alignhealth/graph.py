@@ -156,13 +156,6 @@ class OrgGraph:
         )
         self._resolved: dict[str, PersonMatch] = {}
         self._owner_matches: dict[tuple[str, ...], list[PersonMatch]] = {}
-        self._person_by_email: dict[str, str] = {}
-        self._people_by_name: dict[str, list[str]] = {}
-        for person in self.people.values():
-            if person.email:
-                self._person_by_email.setdefault(person.email.casefold(), person.id)
-            if person.name:
-                self._people_by_name.setdefault(fold_name(person.name), []).append(person.id)
 
     # -- goals ---------------------------------------------------------------------------
 
@@ -341,6 +334,24 @@ class OrgGraph:
         if named:
             return PersonMatch(ref, "ambiguous", candidates=tuple(sorted(named)))
         return PersonMatch(ref, "unknown")
+
+    # Made when an owner or manager is first named by e-mail or name rather than by id
+    # (many workbooks use ids throughout, and never need them).
+    @cached_property
+    def _person_by_email(self) -> dict[str, str]:
+        by_email: dict[str, str] = {}
+        for person in self.people.values():
+            if person.email:
+                by_email.setdefault(person.email.casefold(), person.id)
+        return by_email
+
+    @cached_property
+    def _people_by_name(self) -> dict[str, list[str]]:
+        by_name: dict[str, list[str]] = {}
+        for person in self.people.values():
+            if person.name:
+                by_name.setdefault(fold_name(person.name), []).append(person.id)
+        return by_name
 
     def owners_of(self, goal_id: str) -> list[PersonMatch]:
         """Each person named in the goal's owner cell, resolved (first is primary); worked
