@@ -136,7 +136,9 @@ class _SheetLoader:
         largest = max(waiting, key=lambda name: self.sizes.get(name, 0), default=None)
         lane = self.lane
         if lane is not None and not lane.used and largest is not None:
-            lane.used = True  # the largest sheet wanted first (it is at least LANE_FROM)
+            # The first sheets wanted are those the workbook loader reads, all at once: the
+            # lane takes the largest of them (the workbook has a sheet of LANE_FROM or more).
+            lane.used = True
             self.loads[largest] = lane.pool.submit(self._load_aside, largest)
         for name in waiting:
             if name not in self.loads:
