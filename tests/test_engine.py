@@ -270,3 +270,15 @@ def test_the_collector_never_walks_the_records_and_is_restored_after(
     assert walked == []  # no collection while reading or building the graph
     assert young[0] < len(goals)  # the records were frozen before the rules
     assert gc.isenabled() and gc.get_freeze_count() == 0  # and all is as it was, after
+
+
+def test_the_rule_test_helper_leaves_the_collector_as_it_found_it() -> None:
+    import gc
+
+    from alignhealth.testing import run_rule
+
+    frozen = gc.get_freeze_count()
+    findings = run_rule("AH202", goals=[{"ID": "G1", "Title": "Grow"}])
+    assert [f.entity.id for f in findings] == ["G1"]
+    # a plugin's test suite calls it hundreds of times: nothing may be left frozen
+    assert gc.get_freeze_count() == frozen and gc.isenabled()

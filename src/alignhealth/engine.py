@@ -305,9 +305,6 @@ def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[Ru
     # collector pass over them every few thousand allocations cost a tenth of the phase.
     with gc_paused():
         results = run_shared(phases["check"], check_rule, workers)
-        # The indexes the rules built live as long as the graph: out of the collector's
-        # sight too, or its next pass walks them all.
-        gc.freeze()
     findings: list[Finding] = []
     for code in phases["check"]:
         produced, outcomes[code], state = results[code]
@@ -432,7 +429,11 @@ def _checked(
 ) -> RunResult:
     """The rules and the result, while the graph is out of the collector's sight."""
     config = session.config
-    findings, outcomes, crashed = run_rules(session, graph)
+    with gc_paused():
+        findings, outcomes, crashed = run_rules(session, graph)
+        # The indexes the rules built live as long as the graph: out of the collector's
+        # sight too (check_workbook lets them go), or its next pass walks them all.
+        gc.freeze()
     assign_owners(findings, graph)
     for _, changed in session.host.each("modify_findings", findings=findings, config=config):
         if changed is not None:
