@@ -305,6 +305,36 @@ def test_excel_error_values_are_invalid_but_typed_text_is_not(tmp_path: Path) ->
     assert loaded.goals[1].kpi == "#N/A"
 
 
+def test_the_byte_scan_finds_what_calamine_cannot_see_deep_in_a_large_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The scan skips a window of the sheet's XML without the bytes its markers are made
+    # of; the header and footer of every sheet hold them all, so the markers here sit in
+    # a window of plain cells far from both (small windows stand in for a large sheet).
+    from alignhealth.loaders import excel
+
+    monkeypatch.setattr(excel, "_CHUNK", 256)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Goals"
+    for n in range(1, 401):
+        sheet.append([f"G{n}", n, n * 2, n * 3])
+    sheet["B150"] = "#DIV/0!"
+    sheet["C151"] = "=SUM(B1:B2)"
+    sheet.row_dimensions[152].hidden = True
+    sheet.merge_cells("D153:D154")
+    path = tmp_path / "deep.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    assert 4096 + 256 < xml.index(b'r="B150"') < len(xml) - 2 * (4096 + 256)
+    scan = excel.scan_sheet(path, "xl/worksheets/sheet1.xml")
+    assert scan.errors == {(150, 1): "#DIV/0!"}  # row from 1, column from 0
+    assert scan.bare_formulas == {(151, 2)}
+    assert scan.hidden_rows == [152]
+    assert scan.merged == ["D153:D154"]
+
+
 def test_merged_cells_give_every_cell_the_top_left_value(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active

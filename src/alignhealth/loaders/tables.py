@@ -18,6 +18,7 @@ from alignhealth.loaders import values as v
 from alignhealth.loaders.mapping import SheetMapping
 from alignhealth.loaders.raw import CellError, RawSheet, UncalculatedFormula
 from alignhealth.loaders.result import ColumnUse, LoadProblem, SheetLayout
+from alignhealth.loaders.rowcode import BLANK, EXCEL_TEXT_LIMIT, FieldStep, compile_fill
 from alignhealth.loaders.schema import SheetKind, SheetSpec, ValueType, fold_header
 from alignhealth.model import Goal, LevelDef, Origin, Person, Project, Review
 from alignhealth.progress import ROW_STEP, Progress
@@ -47,7 +48,6 @@ _ATTRIBUTE = {
 
 
 NOTICE_CELLS = 20
-EXCEL_TEXT_LIMIT = 32767
 
 
 @dataclass
@@ -375,6 +375,8 @@ class _RowReader:
             )
             for f, col in self.fields
         ]
+        #: The plan's fields but the id, which the row loop reads first.
+        self.others = self.plan
         self.width = max(columns.headers, default=-1) + 1
         self.unheaded = [c for c in range(self.width) if c not in columns.headers]
         quoted = quote_sheet(sheet)
@@ -434,7 +436,16 @@ class _RowReader:
             id_field = "email" if "email" in self.letters else "name"
         columns = {entry[0]: entry[1] for entry in self.plan}
         id_col = columns.get(id_field, -1)
-        others = [entry for entry in self.plan if entry[0] != spec_id]
+        self.others = [entry for entry in self.plan if entry[0] != spec_id]
+        fill = compile_fill(
+            [
+                FieldStep(name, col, slot, is_text, is_progress)
+                for name, col, _, slot, is_progress, is_text, _ in self.others
+            ],
+            [entry[6] for entry in self.others],
+            self._first,
+            percent_cells.add,
+        )
         id_slot = self.slot[self.attribute.get(spec_id, spec_id)]
         origin_slot = self.slot["origin"]
         title_slot = self.slot.get("title", -1)
@@ -482,61 +493,7 @@ class _RowReader:
                 seen[record_id] = number
             args = defaults.copy()
             args[origin_slot] = Origin(workbook, sheet, number, letters)
-            for name, col, parser, slot, is_progress, is_text, memo in others:
-                if col >= width:
-                    continue
-                raw = values[col]
-                if raw is None:
-                    continue
-                # Plain text (titles, descriptions) is mostly unique: trimming it costs
-                # less than looking it up.
-                if (
-                    is_text
-                    and raw.__class__ is str
-                    and raw.isascii()
-                    and len(raw) <= EXCEL_TEXT_LIMIT
-                ):
-                    text = raw.strip()
-                    if text:
-                        args[slot] = text
-                    continue
-                # Each distinct value of a field is parsed once, and its cells share the one
-                # object: columns repeat their values (levels, parents, owners, dates), so a
-                # million goals hold a few thousand dates and tuples, not millions, and a
-                # repeated cell costs one look-up.
-                key: object = raw if raw.__class__ is str else (raw.__class__, raw)
-                try:
-                    value = memo.get(key, _UNSEEN)
-                except TypeError:  # an unhashable value, from some plugin's reader
-                    value, key = _UNSEEN, None
-                if value is _BLANK:
-                    continue
-                if value is _UNSEEN:
-                    if raw.__class__ is str:
-                        if not raw.strip():
-                            if len(memo) < MEMO_LIMIT:
-                                memo[key] = _BLANK
-                            continue
-                        if len(raw) > EXCEL_TEXT_LIMIT:
-                            self.long_text.add(self.location(number, name).cell or "")
-                            key = None  # every such cell is told of
-                    elif isinstance(raw, CellError):
-                        message = _error_message(name, raw)
-                        self.problem("invalid-value", record_id, number, name, message, raw)
-                        continue
-                    try:
-                        value = parser(raw)
-                    except v.ValueProblem as exc:
-                        message = f"{name}: {exc}"
-                        self.problem("invalid-value", record_id, number, name, message, raw)
-                        continue
-                    # Past the limit a field goes on remembering only while its values
-                    # repeat (parents, owners); a column of unique titles stops there.
-                    if key is not None and (len(memo) < MEMO_LIMIT or 2 * len(memo) < count):
-                        memo[key] = value
-                if is_progress and raw.__class__ is str and "%" in raw:
-                    percent_cells.add((number, name))
-                args[slot] = value
+            fill(values, width, args, number, record_id, count)
             args[id_slot] = record_id
             if goals and not args[title_slot]:
                 self.problem(
@@ -559,6 +516,43 @@ class _RowReader:
                     )
                 self.ctx.notices.append(notice)
         return records
+
+    def _first(
+        self,
+        index: int,
+        raw: object,
+        key: object,
+        number: int,
+        record_id: str,
+        count: int,
+    ) -> Any:
+        """A cell value its field has not seen: parsed, reported where it cannot be used
+        (then :data:`BLANK`), and remembered. Each distinct value of a field is parsed
+        once, and its cells share the one object: columns repeat their values (levels,
+        parents, owners, dates), so a million goals hold a few thousand dates and tuples,
+        not millions."""
+        name, _, parser, _, _, _, memo = self.others[index]
+        if raw.__class__ is str:
+            if not raw.strip():
+                if key is not None and len(memo) < MEMO_LIMIT:
+                    memo[key] = BLANK
+                return BLANK
+            if len(raw) > EXCEL_TEXT_LIMIT:
+                self.long_text.add(self.location(number, name).cell or "")
+                key = None  # every such cell is told of
+        elif isinstance(raw, CellError):
+            self.problem("invalid-value", record_id, number, name, _error_message(name, raw), raw)
+            return BLANK
+        try:
+            value = parser(raw)
+        except v.ValueProblem as exc:
+            self.problem("invalid-value", record_id, number, name, f"{name}: {exc}", raw)
+            return BLANK
+        # Past the limit a field goes on remembering only while its values repeat
+        # (parents, owners); a column of unique titles stops there.
+        if key is not None and (len(memo) < MEMO_LIMIT or 2 * len(memo) < count):
+            memo[key] = value
+        return value
 
     def _has_data(self, values: Sequence[object]) -> bool:
         """Whether any read column of the row holds something (the id cell was blank)."""
@@ -615,9 +609,6 @@ class _RowReader:
 #: Distinct values a field remembers parsed, unless its values repeat (a column of
 #: unique titles stops adding here; one of parent ids goes on).
 MEMO_LIMIT = 1 << 16
-#: What a memo gives for a value it has not seen, and holds for text that is blank.
-_UNSEEN = object()
-_BLANK = object()
 
 
 def _error_message(field: str, raw: CellError) -> str:
