@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
@@ -16,7 +16,7 @@ from alignhealth.model import Goal, Person, Project
 from alignhealth.settings import Settings
 
 if TYPE_CHECKING:
-    from alignhealth.graph import OrgGraph
+    from alignhealth.graph import OrgGraph, PersonMatch
 
 Phase = Literal["check", "report"]
 Requirement = Literal["people", "projects", "reviews", "managers", "levels", "review-data"]
@@ -219,6 +219,22 @@ class RuleContext(Generic[OptionsT]):
         """Active goals by owner: the person's id where the owner resolves, else the
         owner's name as written. A goal counts for each of its owners."""
         return self.graph.owned_goals
+
+    def owner_matches(
+        self, keep: Callable[[PersonMatch], bool]
+    ) -> Iterator[tuple[Goal, PersonMatch]]:
+        """Each active goal with each of its resolved owners that ``keep`` accepts, in row
+        order. ``keep`` is asked once per distinct owner cell, not once per goal: cells
+        repeat down the sheet, and a rule that looks at every owner of every goal would
+        otherwise spend its time resolving the same few thousand cells."""
+        graph = self.graph
+        kept: dict[tuple[str, ...], list[PersonMatch]] = {}
+        for goal in graph.active_goals:
+            matches = kept.get(goal.owners)
+            if matches is None:
+                matches = kept[goal.owners] = [m for m in graph.owners_of(goal.id) if keep(m)]
+            for match in matches:
+                yield goal, match
 
     def owner_label(self, owner: str) -> str:
         """``Ann Archer (P-01)`` for a person, the name as written otherwise."""

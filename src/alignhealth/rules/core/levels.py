@@ -305,20 +305,35 @@ class ReportingLineMismatch(Rule):
                 stack.extend((p, False) for p in graph.parents(node) if p not in above)
             return above[goal_id]
 
+        # Siblings share their owner and their parent's owner: each pair of owner sets is
+        # judged once.
+        fine: dict[tuple[frozenset[str], frozenset[str]], bool] = {}
+        parents_of = graph.parents
+        reports_to = graph.reports_to
         for goal in ctx.active_goals():
-            parents = graph.parents(goal.id)
+            parents = parents_of(goal.id)
             if not parents:
                 continue
-            mine = owners(goal.id)
+            mine = people_in.get(goal.owners)
+            if mine is None:
+                mine = owners(goal.id)
             if not mine:
                 continue
             if len(parents) == 1:
-                theirs = owned_above(parents[0])
+                theirs = people_in.get(goals[parents[0]].owners) or owned_above(parents[0])
             else:
                 theirs = frozenset().union(*(owned_above(p) for p in parents))
-            if not theirs or not theirs.isdisjoint(mine):
-                continue  # nothing to compare with, or an owner owns a parent too
-            if any(graph.reports_to(o, b) for o in mine for b in theirs):
+            pair = (mine, theirs)
+            verdict = fine.get(pair)
+            if verdict is None:
+                # Nothing to compare with, or an owner owns a parent too, or reports to
+                # one who does.
+                verdict = fine[pair] = (
+                    not theirs
+                    or not theirs.isdisjoint(mine)
+                    or any(reports_to(o, b) for o in mine for b in theirs)
+                )
+            if verdict:
                 continue
             named = [m.person_id for m in graph.owners_of(goal.id) if m.person_id]
             yield ctx.at(

@@ -102,18 +102,15 @@ class UnknownOwner(Rule):
     requires = ("people",)
 
     def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
-        for goal in ctx.active_goals():
-            for match in ctx.graph.owners_of(goal.id):
-                if match.status == "unknown":
-                    yield ctx.at(
-                        goal,
-                        "owner",
-                        f"Goal {goal.id} {goal.title!r}: owner {match.ref!r} is not on the "
-                        "People sheet",
-                        evidence={"owner": match.ref},
-                        hint=f"Correct {match.ref!r}, or add them to the People sheet",
-                        discriminator=match.ref,
-                    )
+        for goal, match in ctx.owner_matches(lambda match: match.status == "unknown"):
+            yield ctx.at(
+                goal,
+                "owner",
+                f"Goal {goal.id} {goal.title!r}: owner {match.ref!r} is not on the People sheet",
+                evidence={"owner": match.ref},
+                hint=f"Correct {match.ref!r}, or add them to the People sheet",
+                discriminator=match.ref,
+            )
 
 
 class InactiveOwner(Rule):
@@ -141,25 +138,24 @@ class InactiveOwner(Rule):
 
     def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
         graph = ctx.graph
-        for goal in ctx.active_goals():
-            for match in graph.owners_of(goal.id):
-                if match.person_id is None or graph.is_active(match.person_id):
-                    continue
-                person = graph.people[match.person_id]
-                yield ctx.at(
-                    goal,
-                    "owner",
-                    f"Goal {goal.id} {goal.title!r} is owned by {person.label} "
-                    f"({person.id}), who is no longer active",
-                    related=[EntityRef(kind="person", id=person.id, label=person.label)],
-                    evidence={
-                        "owner": match.ref,
-                        "active": person.active,
-                        "left_on": person.left_on.isoformat() if person.left_on else None,
-                    },
-                    hint=f"Hand {goal.id} to an active leader, or retire it",
-                    discriminator=person.id,
-                )
+        for goal, match in ctx.owner_matches(
+            lambda match: match.person_id is not None and not graph.is_active(match.person_id)
+        ):
+            person = graph.people[match.person_id or ""]
+            yield ctx.at(
+                goal,
+                "owner",
+                f"Goal {goal.id} {goal.title!r} is owned by {person.label} "
+                f"({person.id}), who is no longer active",
+                related=[EntityRef(kind="person", id=person.id, label=person.label)],
+                evidence={
+                    "owner": match.ref,
+                    "active": person.active,
+                    "left_on": person.left_on.isoformat() if person.left_on else None,
+                },
+                hint=f"Hand {goal.id} to an active leader, or retire it",
+                discriminator=person.id,
+            )
 
 
 class AmbiguousOwner(Rule):
@@ -186,20 +182,17 @@ class AmbiguousOwner(Rule):
     requires = ("people",)
 
     def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
-        for goal in ctx.active_goals():
-            for match in ctx.graph.owners_of(goal.id):
-                if match.status != "ambiguous":
-                    continue
-                yield ctx.at(
-                    goal,
-                    "owner",
-                    f"Goal {goal.id} {goal.title!r}: owner {match.ref!r} matches "
-                    f"{len(match.candidates)} people ({', '.join(match.candidates)})",
-                    related=[EntityRef(kind="person", id=p) for p in match.candidates],
-                    evidence={"owner": match.ref, "candidates": list(match.candidates)},
-                    hint="Write the owner's id or e-mail instead of the name",
-                    discriminator=match.ref,
-                )
+        for goal, match in ctx.owner_matches(lambda match: match.status == "ambiguous"):
+            yield ctx.at(
+                goal,
+                "owner",
+                f"Goal {goal.id} {goal.title!r}: owner {match.ref!r} matches "
+                f"{len(match.candidates)} people ({', '.join(match.candidates)})",
+                related=[EntityRef(kind="person", id=p) for p in match.candidates],
+                evidence={"owner": match.ref, "candidates": list(match.candidates)},
+                hint="Write the owner's id or e-mail instead of the name",
+                discriminator=match.ref,
+            )
 
 
 class OwnerOverloadedOptions(RuleOptions):
