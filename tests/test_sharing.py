@@ -38,6 +38,16 @@ def test_jobs_are_shared_and_come_back_in_order() -> None:
     assert os.getpid() in pids and len(pids) == 2
 
 
+def test_this_process_takes_jobs_from_the_front_and_the_child_from_the_back() -> None:
+    # Neighbouring jobs (a family of rules) share indexes; each side runs a contiguous run.
+    results = run_shared(JOBS, _slow, workers=2)
+    mine = [job for job in JOBS if results[job][1] == os.getpid()]
+    theirs = [job for job in JOBS if results[job][1] != os.getpid()]
+    assert mine and theirs
+    assert mine == JOBS[: len(mine)]
+    assert theirs == JOBS[len(mine) :]
+
+
 def test_the_jobs_of_a_child_that_dies_are_run_here() -> None:
     parent = os.getpid()
 

@@ -137,14 +137,6 @@ class OrgGraph:
                 self._unparented.append(goal.id)
             if len(known) != len(parent_ids):
                 self._unknown_parents[goal.id] = tuple(p for p in parent_ids if p not in goals)
-        self._projects_of: dict[str, list[str]] = {}
-        for project in self.projects.values():
-            for goal_id in project.goal_ids:
-                if goal_id in self.goals:
-                    self._projects_of.setdefault(goal_id, []).append(project.id)
-        self._reviews_of: dict[str, list[Review]] = {}
-        for review in self.reviews:
-            self._reviews_of.setdefault(review.goal_id, []).append(review)
 
         level_texts = [g.level for g in self.goals.values() if g.level]
         level_texts += [p.level for p in self.people.values() if p.level]
@@ -170,6 +162,24 @@ class OrgGraph:
     def children(self, goal_id: str) -> list[str]:
         """Goals that name this goal as a parent, in row order."""
         return self._children.get(goal_id, [])
+
+    # The projects and reviews of each goal are gathered when first asked for: the core
+    # rules look up reviews through last_reviews, and projects in a rule or two.
+    @cached_property
+    def _projects_of(self) -> dict[str, list[str]]:
+        projects_of: dict[str, list[str]] = {}
+        for project in self.projects.values():
+            for goal_id in project.goal_ids:
+                if goal_id in self.goals:
+                    projects_of.setdefault(goal_id, []).append(project.id)
+        return projects_of
+
+    @cached_property
+    def _reviews_of(self) -> dict[str, list[Review]]:
+        reviews_of: dict[str, list[Review]] = {}
+        for review in self.reviews:
+            reviews_of.setdefault(review.goal_id, []).append(review)
+        return reviews_of
 
     def projects_of(self, goal_id: str) -> list[Project]:
         """Projects linked to the goal."""

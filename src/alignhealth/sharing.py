@@ -1,11 +1,13 @@
 """Share independent jobs between this process and forked copies of it.
 
 The rules of one check are independent reads of one graph. A forked child sees that graph
-as it is, copy-on-write, without pickling it; the children and this process take the
-next job from one shared counter (so a slow rule does not leave a core idle), and each
-child sends back the results of the jobs it took. Anything that goes wrong in a child
-(it cannot fork, it dies, its results do not arrive) only means this process runs the
-jobs the child did not report.
+as it is, copy-on-write, without pickling it. This process takes jobs from the front of
+the list and the children from the back, one at a time, until they meet (so a slow rule
+does not leave a core idle); neighbouring jobs (the rules of one family) tend to share
+the indexes they build, which each process builds for itself, so they are best run in
+one process. Each child sends back the results of the jobs it took. Anything that goes
+wrong in a child (it cannot fork, it dies, its results do not arrive) only means this
+process runs the jobs the child did not report.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ def run_shared(jobs: Sequence[str], run: Callable[[str], T], workers: int) -> di
     if workers <= 1 or len(jobs) < 2 or not can_fork():
         return {job: run(job) for job in jobs}
     context: Any = multiprocessing.get_context("fork")
-    counter = context.Value("i", 0)
+    # The next job from the front, and the end of the jobs not yet taken from the back.
+    counter = context.Array("i", [0, len(jobs)])
     children = []
     for _ in range(min(workers, len(jobs)) - 1):
         receiver, sender = context.Pipe(duplex=False)
@@ -46,7 +49,7 @@ def run_shared(jobs: Sequence[str], run: Callable[[str], T], workers: int) -> di
         children.append((process, receiver))
     results: dict[str, T] = {}
     try:
-        for job in _taken(jobs, counter):
+        for job in _taken(jobs, counter, front=True):
             results[job] = run(job)
         for process, receiver in children:
             with contextlib.suppress(EOFError, OSError):
@@ -65,14 +68,20 @@ def run_shared(jobs: Sequence[str], run: Callable[[str], T], workers: int) -> di
     return {job: results[job] for job in jobs}
 
 
-def _taken(jobs: Sequence[str], counter: Any) -> Any:
-    """The jobs this process takes, one at a time, from the counter they share."""
+def _taken(jobs: Sequence[str], counter: Any, front: bool = False) -> Any:
+    """The jobs this process takes, one at a time, from the front or the back of those
+    not yet taken (``counter`` holds their bounds)."""
     while True:
         with counter.get_lock():
-            index = counter.value
-            counter.value = index + 1
-        if index >= len(jobs):
-            return
+            start, end = counter[0], counter[1]
+            if start >= end:
+                return
+            if front:
+                index = start
+                counter[0] = start + 1
+            else:
+                index = end - 1
+                counter[1] = index
         yield jobs[index]
 
 
