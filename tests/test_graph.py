@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alignhealth import measures
+from alignhealth.findings import Severity
 from alignhealth.graph import strongly_connected
+from alignhealth.rules.base import RuleContext, RuleOptions
+from alignhealth.settings import Settings
 from alignhealth.testing import build_graph
 from tests.conftest import simple_tree
 
@@ -193,3 +197,27 @@ def test_reporting_cycles_match_networkx(managers: list[int | None]) -> None:
     )
     expected = sorted(sorted(c) for c in nx.strongly_connected_components(reference) if len(c) > 1)
     assert graph.reporting_cycles() == expected
+
+
+def test_owner_matches_asks_once_per_distinct_owner_cell() -> None:
+    graph = build_graph(
+        [
+            {"ID": "G1", "Title": "a", "Owner": "P1"},
+            {"ID": "G2", "Title": "b", "Owner": "P1"},
+            {"ID": "G3", "Title": "c", "Owner": "Nobody"},
+            {"ID": "G4", "Title": "d", "Owner": "P1; Nobody"},
+            {"ID": "G5", "Title": "e", "Owner": "Nobody", "Status": "Done"},
+        ],
+        people=[{"ID": "P1", "Name": "Ann"}],
+    )
+    settings = Settings(as_of=graph.as_of)
+    ctx = RuleContext(cast(Any, None), graph, RuleOptions(), settings, Severity.LOW, "test")
+    asked: list[str] = []
+
+    def unknown(match: Any) -> bool:
+        asked.append(match.ref)
+        return bool(match.status == "unknown")
+
+    found = [(goal.id, match.ref) for goal, match in ctx.owner_matches(unknown)]
+    assert found == [("G3", "Nobody"), ("G4", "Nobody")]  # G5 is done: not active
+    assert asked == ["P1", "Nobody", "P1", "Nobody"]  # G2 shares G1's cell
