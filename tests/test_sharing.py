@@ -48,6 +48,21 @@ def test_this_process_takes_jobs_from_the_front_and_the_child_from_the_back() ->
     assert theirs == JOBS[len(mine) :]
 
 
+def test_this_process_is_told_how_many_jobs_all_processes_started() -> None:
+    # What a progress display shows: the child's jobs count too.
+    told: list[tuple[str, int]] = []
+    results = run_shared(JOBS, _slow, workers=2, starting=lambda job, n: told.append((job, n)))
+    mine = [job for job in JOBS if results[job][1] == os.getpid()]
+    assert [job for job, _ in told] == mine
+    started = [n for _, n in told]
+    assert started == sorted(set(started)) and started[-1] < len(JOBS)
+    assert all(n >= i for i, n in enumerate(started))
+    assert started[-1] > len(mine) - 1  # the child's first jobs were counted
+    told.clear()
+    run_shared(JOBS, _slow, workers=1, starting=lambda job, n: told.append((job, n)))
+    assert told == [(job, n) for n, job in enumerate(JOBS)]
+
+
 def test_the_jobs_of_a_child_that_dies_are_run_here() -> None:
     parent = os.getpid()
 
@@ -119,11 +134,11 @@ def test_a_shared_check_equals_a_check_in_one_process(
     monkeypatch.setattr(engine, "SHARE_RULES_FROM", 0)
     ran_in: set[int] = set()
 
-    def spied(jobs: list[str], job: Any, workers: int) -> dict[str, Any]:
+    def spied(jobs: list[str], job: Any, workers: int, starting: Any) -> dict[str, Any]:
         def where(code: str) -> tuple[int, Any]:
             return os.getpid(), job(code)
 
-        results = run_shared(jobs, where, workers)
+        results = run_shared(jobs, where, workers, starting)
         ran_in.update(pid for pid, _ in results.values())
         return {code: result for code, (_, result) in results.items()}
 
@@ -148,12 +163,19 @@ def test_only_this_process_reports_progress(
 
         def rules(self, done: int, total: int, code: str) -> None:
             with calls.open("a") as log:  # a forked process's calls land here too
-                log.write(f"{os.getpid()} {code}\n")
+                log.write(f"{os.getpid()} {code} {done} {total}\n")
 
     monkeypatch.setattr(engine, "SHARE_RULES_FROM", 0)
     request = CheckRequest(as_of=dt.date(2026, 11, 15), ruleset=str(RULESET), jobs=2)
     session = engine.prepare(request, make_host(autoload=False))
     session.config.progress = Sink()
     engine.check_workbook(session, EXAMPLE, request)
-    pids = {line.split()[0] for line in calls.read_text().splitlines()}
-    assert pids == {str(os.getpid())}
+    lines = [line.split() for line in calls.read_text().splitlines()]
+    assert {pid for pid, *_ in lines} == {str(os.getpid())}
+    # Counted over both processes: rising, each rule started once, within the total.
+    done = [int(n) for *_, n, _ in lines]
+    total = int(lines[0][3])
+    rules = session.registry.rules
+    assert total == sum(rules[code].rule.phase == "check" for code in session.config.selected)
+    assert done == sorted(set(done)) and done[-1] < total
+    assert len({code for _, code, *_ in lines}) == len(lines)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import os
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -288,23 +287,24 @@ def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[Ru
 
     def check_rule(code: str) -> tuple[list[Finding], RuleOutcome, RunState]:
         """One rule, in whichever process takes it: its findings, outcome and crash."""
-        # Only this process draws progress: a forked one would write over the display.
-        # Rules are taken in selection order by whichever process is free, so a rule's
-        # place in that order is how many have been started.
-        if progress is not None and os.getpid() == here:
-            progress.rules(place[code], len(place), code)
         state = RunState()
         produced = run_one(session, code, graph, state, outcomes[code])
         return produced, outcomes[code], state
 
     progress = config.progress
-    here = os.getpid()
-    place = {code: n for n, code in enumerate(phases["check"])}
+    total = len(phases["check"])
+
+    def starting(code: str, started: int) -> None:
+        if progress is not None:
+            progress.rules(started, total, code)
+
     workers = config.jobs if len(graph.goals) >= SHARE_RULES_FROM else 1
     # The rules build per-run indexes of millions of small objects and no cycles: a
     # collector pass over them every few thousand allocations cost a tenth of the phase.
     with gc_paused():
-        results = run_shared(phases["check"], check_rule, workers)
+        # Only this process draws progress (a forked one would write over the display),
+        # counting the rules every process has started.
+        results = run_shared(phases["check"], check_rule, workers, starting)
     findings: list[Finding] = []
     for code in phases["check"]:
         produced, outcomes[code], state = results[code]

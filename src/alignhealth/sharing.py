@@ -29,14 +29,26 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def run_shared(jobs: Sequence[str], run: Callable[[str], T], workers: int) -> dict[str, T]:
+def run_shared(
+    jobs: Sequence[str],
+    run: Callable[[str], T],
+    workers: int,
+    starting: Callable[[str, int], None] | None = None,
+) -> dict[str, T]:
     """``run(job)`` for every job, on up to ``workers`` processes (this one included).
 
     Results come back keyed by job; a job's result must pickle. With ``workers`` of 1,
-    or where forking is unsafe, every job runs here, in order.
+    or where forking is unsafe, every job runs here, in order. ``starting(job, started)``
+    is called in this process as it starts a job, with the number of jobs all the
+    processes started before it (for a progress display).
     """
     if workers <= 1 or len(jobs) < 2 or not can_fork():
-        return {job: run(job) for job in jobs}
+        results_here: dict[str, T] = {}
+        for started, job in enumerate(jobs):
+            if starting is not None:
+                starting(job, started)
+            results_here[job] = run(job)
+        return results_here
     context: Any = multiprocessing.get_context("fork")
     # The next job from the front, and the end of the jobs not yet taken from the back.
     counter = context.Array("i", [0, len(jobs)])
@@ -49,7 +61,9 @@ def run_shared(jobs: Sequence[str], run: Callable[[str], T], workers: int) -> di
         children.append((process, receiver))
     results: dict[str, T] = {}
     try:
-        for job in _taken(jobs, counter, front=True):
+        for job, started in _taken(jobs, counter, front=True):
+            if starting is not None:
+                starting(job, started)
             results[job] = run(job)
         for process, receiver in children:
             with contextlib.suppress(EOFError, OSError):
@@ -70,7 +84,8 @@ def run_shared(jobs: Sequence[str], run: Callable[[str], T], workers: int) -> di
 
 def _taken(jobs: Sequence[str], counter: Any, front: bool = False) -> Any:
     """The jobs this process takes, one at a time, from the front or the back of those
-    not yet taken (``counter`` holds their bounds)."""
+    not yet taken (``counter`` holds their bounds), each with the number of jobs taken
+    before it."""
     while True:
         with counter.get_lock():
             start, end = counter[0], counter[1]
@@ -82,7 +97,7 @@ def _taken(jobs: Sequence[str], counter: Any, front: bool = False) -> Any:
             else:
                 index = end - 1
                 counter[1] = index
-        yield jobs[index]
+        yield jobs[index], start + len(jobs) - end
 
 
 def _child(jobs: Sequence[str], run: Callable[[str], T], counter: Any, sender: Connection) -> None:
@@ -90,7 +105,7 @@ def _child(jobs: Sequence[str], run: Callable[[str], T], counter: Any, sender: C
     that will not pickle, say) ends the child quietly: the parent runs what it did not
     get, so the user sees one result and no traceback."""
     try:
-        results = {job: run(job) for job in _taken(jobs, counter)}
+        results = {job: run(job) for job, _ in _taken(jobs, counter)}
         sender.send(results)
         sender.close()
     except BaseException:
