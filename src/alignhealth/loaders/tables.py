@@ -376,7 +376,7 @@ class _RowReader:
             for f, col in self.fields
         ]
         #: The plan's fields but the id, which the row loop reads first.
-        self.others = self.plan
+        self.others = [entry for entry in self.plan if entry[0] != spec.id_field]
         self.width = max(columns.headers, default=-1) + 1
         self.unheaded = [c for c in range(self.width) if c not in columns.headers]
         quoted = quote_sheet(sheet)
@@ -436,7 +436,6 @@ class _RowReader:
             id_field = "email" if "email" in self.letters else "name"
         columns = {entry[0]: entry[1] for entry in self.plan}
         id_col = columns.get(id_field, -1)
-        self.others = [entry for entry in self.plan if entry[0] != spec_id]
         fill = compile_fill(
             [
                 FieldStep(name, col, slot, is_text, is_progress)
