@@ -43,16 +43,18 @@ class LevelInversion(Rule):
 
     def check(self, ctx: RuleContext[LevelInversionOptions]) -> Iterator[Finding]:
         graph = ctx.graph
+        rank_of, parents_of, goals = graph.levels.rank, graph.parents, graph.goals
+        allow_same_level = ctx.options.allow_same_level
         for goal in ctx.active_goals():
-            rank = graph.levels.rank(goal.level)
+            rank = rank_of(goal.level)
             if rank is None:
                 continue
-            for parent_id in graph.parents(goal.id):
-                parent = graph.goals[parent_id]
-                parent_rank = graph.levels.rank(parent.level)
+            for parent_id in parents_of(goal.id):
+                parent = goals[parent_id]
+                parent_rank = rank_of(parent.level)
                 if parent_rank is None:
                     continue
-                if rank < parent_rank or (rank == parent_rank and not ctx.options.allow_same_level):
+                if rank < parent_rank or (rank == parent_rank and not allow_same_level):
                     yield ctx.at(
                         goal,
                         "level",
@@ -106,14 +108,16 @@ class LevelSkip(Rule):
 
     def check(self, ctx: RuleContext[LevelSkipOptions]) -> Iterator[Finding]:
         graph = ctx.graph
+        rank_of, parents_of, goals = graph.levels.rank, graph.parents, graph.goals
+        max_gap = ctx.options.max_gap
         for goal in ctx.active_goals():
-            rank = graph.levels.rank(goal.level)
+            rank = rank_of(goal.level)
             if rank is None:
                 continue
-            for parent_id in graph.parents(goal.id):
-                parent = graph.goals[parent_id]
-                parent_rank = graph.levels.rank(parent.level)
-                if parent_rank is None or rank - parent_rank <= ctx.options.max_gap:
+            for parent_id in parents_of(goal.id):
+                parent = goals[parent_id]
+                parent_rank = rank_of(parent.level)
+                if parent_rank is None or rank - parent_rank <= max_gap:
                     continue
                 yield ctx.at(
                     goal,
@@ -205,15 +209,22 @@ class OwnerLevelMismatch(Rule):
 
     def check(self, ctx: RuleContext[OwnerLevelMismatchOptions]) -> Iterator[Finding]:
         graph = ctx.graph
+        rank_of, resolve = graph.levels.rank, graph.resolve
+        max_gap = ctx.options.max_gap
+        # Each primary owner's rank, looked up once.
+        ranked: dict[str, tuple[str | None, int | None]] = {}
         for goal in ctx.active_goals():
-            rank = graph.levels.rank(goal.level)
+            rank = rank_of(goal.level)
             if rank is None or not goal.owners:
                 continue
-            owner = graph.resolve(goal.owners[0]).person_id
-            owner_rank = graph.person_rank(owner) if owner else None
+            found = ranked.get(goal.owners[0])
+            if found is None:
+                who = resolve(goal.owners[0]).person_id
+                found = ranked[goal.owners[0]] = (who, graph.person_rank(who) if who else None)
+            owner, owner_rank = found
             if owner is None or owner_rank is None:
                 continue
-            if abs(owner_rank - rank) > ctx.options.max_gap:
+            if abs(owner_rank - rank) > max_gap:
                 person = graph.people[owner]
                 yield ctx.at(
                     goal,
