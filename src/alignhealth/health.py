@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from alignhealth.collector import gc_paused
@@ -71,31 +72,30 @@ def summarize(
 
     with gc_paused():  # thousands of small score objects, none in a cycle
         # Every goal is counted once for its owners and its level; only the few goals
-        # with findings are looked at again.
+        # with findings are looked at again. Goals share their owner and level cells
+        # (the reader makes equal cells one object): the goals are counted per distinct
+        # cell in C, and each cell is resolved to its tallies once.
         overall = _Tally()
         overall.checked = len(graph.goals)
         by_owner: dict[str, _Tally] = {}
         by_rank: dict[int, _Tally] = {}
         names: dict[int, str] = {}
-        # Goals share their owner cells' values (the reader makes equal cells one
-        # object), so each distinct cell is resolved to its owners' tallies once.
         tallies_of: dict[tuple[str, ...], list[_Tally]] = {}
-        for goal in graph.goals.values():
-            tallies = tallies_of.get(goal.owners)
-            if tallies is None:
-                tallies = tallies_of[goal.owners] = [
-                    by_owner.setdefault(owner_id, _Tally())
-                    for owner_id in _owner_ids(graph, goal.owners)
-                ]
+        goals = graph.goals.values()
+        for cell, count in Counter(map(attrgetter("owners"), goals)).items():
+            tallies = tallies_of[cell] = [
+                by_owner.setdefault(owner_id, _Tally()) for owner_id in _owner_ids(graph, cell)
+            ]
             for tally in tallies:
-                tally.checked += 1
-            rank = graph.levels.rank(goal.level)
-            if rank is not None and goal.level:
+                tally.checked += count
+        for level, count in Counter(map(attrgetter("level"), goals)).items():
+            rank = graph.levels.rank(level)
+            if rank is not None and level:
                 at_level = by_rank.get(rank)
                 if at_level is None:
                     at_level = by_rank[rank] = _Tally()
-                    names[rank] = goal.level
-                at_level.checked += 1
+                    names[rank] = level
+                at_level.checked += count
         for goal_id, found in findings_on.items():
             goal = graph.goals[goal_id]
             rank = graph.levels.rank(goal.level) if goal.level else None
