@@ -157,6 +157,12 @@ def test_goal_queries_match_networkx(parents: dict[str, list[str]]) -> None:
     }
     assert cycles == expected
     assert {g.id for g in graph.roots()} == {n for n in NODES if not parents.get(n)}
+    # depth: the fewest links up to a top goal, for the goals that reach one
+    down = reference.reverse()
+    links = (
+        nx.multi_source_dijkstra_path_length(down, set(graph.top_goals)) if graph.top_goals else {}
+    )
+    assert graph.depth == links
 
 
 DAYS = st.one_of(st.none(), st.dates(dt.date(2026, 9, 1), dt.date(2026, 12, 31)))

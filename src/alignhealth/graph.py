@@ -503,14 +503,21 @@ class OrgGraph:
     def depth(self) -> dict[str, int]:
         """Links from each goal up to its nearest top goal (top goals are 0); goals that do
         not ladder up to a top goal are absent."""
+        # Breadth-first, a level of the tree at a time: every goal of a level is the
+        # same number of links down.
+        children = self._children.get
         depth = dict.fromkeys(self.top_goals, 0)
-        queue = deque(self.top_goals)
-        while queue:
-            goal_id = queue.popleft()
-            for child in self.children(goal_id):
-                if child not in depth:
-                    depth[child] = depth[goal_id] + 1
-                    queue.append(child)
+        level = list(self.top_goals)
+        links = 0
+        while level:
+            links += 1
+            below = []
+            for goal_id in level:
+                for child in children(goal_id, ()):
+                    if child not in depth:
+                        depth[child] = links
+                        below.append(child)
+            level = below
         return depth
 
     @cached_property
