@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 from openpyxl.utils import get_column_letter
 
@@ -358,25 +358,24 @@ class _RowReader:
         arguments = dataclasses.fields(self.make)
         self.slot = {f.name: n for n, f in enumerate(arguments)}
         self.defaults = [None if f.default is dataclasses.MISSING else f.default for f in arguments]
-        # Per field, once: its column, its parser, the record argument it fills, and the
-        # values it has parsed.
-        self.plan: list[
-            tuple[str, int, Callable[[object], Any], int, bool, bool, dict[object, Any]]
-        ]
+        # Per field, once: how the row loop handles it, its parser, and the values it has
+        # parsed.
         self.plan = [
-            (
-                f.name,
-                col,
+            _Field(
+                FieldStep(
+                    f.name,
+                    col,
+                    self.slot[self.attribute.get(f.name, f.name)],
+                    text=f.type is ValueType.TEXT,
+                    progress=f.type is ValueType.PROGRESS,
+                ),
                 self.parsers[f.type],
-                self.slot[self.attribute.get(f.name, f.name)],
-                f.type is ValueType.PROGRESS,
-                f.type is ValueType.TEXT,
                 {},
             )
             for f, col in self.fields
         ]
         #: The plan's fields but the id, which the row loop reads first.
-        self.others = [entry for entry in self.plan if entry[0] != spec.id_field]
+        self.others = [mapped for mapped in self.plan if mapped.step.name != spec.id_field]
         self.width = max(columns.headers, default=-1) + 1
         self.unheaded = [c for c in range(self.width) if c not in columns.headers]
         quoted = quote_sheet(sheet)
@@ -434,14 +433,11 @@ class _RowReader:
         id_field = spec_id
         if self.kind is SheetKind.PEOPLE and "id" not in self.letters:
             id_field = "email" if "email" in self.letters else "name"
-        columns = {entry[0]: entry[1] for entry in self.plan}
+        columns = {mapped.step.name: mapped.step.col for mapped in self.plan}
         id_col = columns.get(id_field, -1)
         fill = compile_fill(
-            [
-                FieldStep(name, col, slot, is_text, is_progress)
-                for name, col, _, slot, is_progress, is_text, _ in self.others
-            ],
-            [entry[6] for entry in self.others],
+            [mapped.step for mapped in self.others],
+            [mapped.memo for mapped in self.others],
             self._first,
             percent_cells.add,
         )
@@ -530,7 +526,8 @@ class _RowReader:
         once, and its cells share the one object: columns repeat their values (levels,
         parents, owners, dates), so a million goals hold a few thousand dates and tuples,
         not millions."""
-        name, _, parser, _, _, _, memo = self.others[index]
+        step, parser, memo = self.others[index]
+        name = step.name
         if raw.__class__ is str:
             if not raw.strip():
                 if key is not None and len(memo) < MEMO_LIMIT:
@@ -556,7 +553,8 @@ class _RowReader:
     def _has_data(self, values: Sequence[object]) -> bool:
         """Whether any read column of the row holds something (the id cell was blank)."""
         width = len(values)
-        for _, col, *_ in self.plan:
+        for mapped in self.plan:
+            col = mapped.step.col
             if col < width:
                 value = values[col]
                 if value is not None and (value.__class__ is not str or value.strip()):
@@ -608,6 +606,15 @@ class _RowReader:
 #: Distinct values a field remembers parsed, unless its values repeat (a column of
 #: unique titles stops adding here; one of parent ids goes on).
 MEMO_LIMIT = 1 << 16
+
+
+class _Field(NamedTuple):
+    """One mapped field of a sheet, as its rows are read."""
+
+    step: FieldStep
+    parser: Callable[[object], Any]
+    #: Each distinct cell value seen, parsed (or BLANK).
+    memo: dict[object, Any]
 
 
 def _error_message(field: str, raw: CellError) -> str:
