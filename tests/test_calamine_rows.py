@@ -1,0 +1,120 @@
+"""The rows python-calamine gives are cleaned a column of a chunk at a time: the result is
+what cleaning each cell in turn gives, and equal text and dates become one object."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from alignhealth.loaders import calamine
+from alignhealth.loaders.raw import CellError
+
+# What calamine gives for a cell: "" for an empty one, text, a float, an int, a bool, a
+# date or a datetime.
+cells = st.one_of(
+    st.sampled_from(["", "", "G1", "G2", "High", " ", "é", 0.0, -0.0, 1.0, 1, True, False]),
+    st.text(max_size=3),
+    st.floats(allow_nan=False),
+    st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2026, 1, 3)),
+    st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2026, 1, 1, 0, 0, 2)),
+)
+
+
+@st.composite
+def sheets(draw: st.DrawFn) -> list[list[object]]:
+    """Rectangular rows, as calamine gives them, with runs of repeated columns and of
+    empty rows (which a chunk boundary may cut)."""
+    width = draw(st.integers(0, 4))
+    row = st.lists(cells, min_size=width, max_size=width)
+    blank = st.just([""] * width)
+    return draw(st.lists(st.one_of(row, row, blank), max_size=20))
+
+
+class FakeSheet:
+    def __init__(self, rows: list[list[object]]) -> None:
+        self.rows = rows
+
+    def iter_rows(self) -> list[list[object]]:
+        return [list(row) for row in self.rows]  # calamine gives a fresh list per row
+
+
+def cell_by_cell(
+    rows: list[list[object]], marks: dict[int, list[tuple[int, object]]]
+) -> list[tuple[int, list[object]]]:
+    """The plain loop: every "" None, marks where a cell is empty, no trailing empties,
+    no empty rows before the first that holds something."""
+    out: list[tuple[int, list[object]]] = []
+    for index, values in enumerate(rows, start=1):
+        row = [None if v == "" else v for v in values]
+        for col, value in marks.get(index, ()):
+            row.extend([None] * (col + 1 - len(row)))
+            if row[col] is None:
+                row[col] = value
+        while row and row[-1] is None:
+            row.pop()
+        if row or out:
+            out.append((index, row))
+    return out
+
+
+def typed(rows: Sequence[tuple[int, Sequence[object]]]) -> list[object]:
+    """Rows with each value's type and sign beside it: True, 1 and 1.0 are equal in
+    Python, as are 0.0 and -0.0, but a reader must keep them apart."""
+    return [
+        (
+            index,
+            [(type(v), v, math.copysign(1, v) if isinstance(v, float) else None) for v in values],
+        )
+        for index, values in rows
+    ]
+
+
+@given(
+    sheets(),
+    st.dictionaries(
+        st.integers(1, 45),
+        st.lists(st.tuples(st.integers(0, 6), st.just(CellError("#REF!"))), max_size=2),
+        max_size=5,
+    ),
+)
+def test_cleaning_by_columns_gives_what_cleaning_each_cell_gives(
+    rows: list[list[object]], marks: dict[int, list[tuple[int, object]]]
+) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        # chunks of three rows, so that the examples cross many chunk boundaries
+        patch.setattr(calamine, "CLEAN_ROWS", 3)
+        got = list(calamine._marked(FakeSheet(rows), marks))
+    assert typed(got) == typed(cell_by_cell(rows, marks))
+
+
+def fresh(text: str) -> str:
+    """A new string object (as calamine makes one per cell), not an interned literal."""
+    return "".join(list(text))
+
+
+def test_equal_text_and_dates_become_one_object() -> None:
+    rows = [["Id", "Parent", "Due", "Progress"]] + [
+        [fresh(f"G{n}"), fresh("G0"), dt.date(2026, 3, 1), 0.5] for n in range(1, 40)
+    ]
+    got = [values for _, values in calamine._marked(FakeSheet(rows), {})]
+    assert len({id(values[1]) for values in got[1:]}) == 1
+    assert len({id(values[2]) for values in got[1:]}) == 1
+    assert got[5] == ["G5", "G0", dt.date(2026, 3, 1), 0.5]
+
+
+def test_a_column_of_unique_values_is_left_alone_after_its_first_chunk() -> None:
+    # Titles: every value new in the first chunk (three rows here), so the later repeats
+    # are not looked up; the parent column repeats and goes on being shared.
+    rows = [[fresh(f"Goal {n}"), fresh("G0")] for n in range(3)]
+    rows += [[fresh("Same title"), fresh("G0")] for _ in range(3)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(calamine, "CLEAN_ROWS", 3)
+        got = list(calamine._cleaned(rows))
+    assert got[3] == got[4] == ["Same title", "G0"]
+    assert got[3][0] is not got[4][0]
+    assert got[3][1] is got[4][1] is got[0][1]
