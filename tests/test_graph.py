@@ -227,3 +227,20 @@ def test_owner_matches_asks_once_per_distinct_owner_cell() -> None:
     found = [(goal.id, match.ref) for goal, match in ctx.owner_matches(unknown)]
     assert found == [("G3", "Nobody"), ("G4", "Nobody")]  # G5 is done: not active
     assert asked == ["P1", "Nobody", "P1", "Nobody"]  # G2 shares G1's cell
+
+
+def test_owner_keys_name_each_owner_once_and_agree_with_owned_goals() -> None:
+    graph = build_graph(
+        [
+            {"ID": "G1", "Title": "a", "Owner": "P1; ann@x.example; Nobody; nobody"},
+            {"ID": "G2", "Title": "b", "Owner": "Ann"},
+            {"ID": "G3", "Title": "c", "Owner": "Nobody"},
+        ],
+        people=[{"ID": "P1", "Name": "Ann", "Email": "ann@x.example"}],
+    )
+    cell = graph.goals["G1"].owners
+    # by id and by e-mail is one person; a name that resolves to nobody stays as written
+    assert graph.owner_keys(cell) == ("P1", "Nobody", "nobody")
+    assert graph.owner_keys(cell) is graph.owner_keys(cell)  # once per cell
+    owned = {owner: [g.id for g in goals] for owner, goals in graph.owned_goals.items()}
+    assert owned == {"P1": ["G1", "G2"], "Nobody": ["G1", "G3"], "nobody": ["G1"]}

@@ -148,6 +148,7 @@ class OrgGraph:
         )
         self._resolved: dict[str, PersonMatch] = {}
         self._owner_matches: dict[tuple[str, ...], list[PersonMatch]] = {}
+        self._owner_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     # -- goals ---------------------------------------------------------------------------
 
@@ -254,11 +255,13 @@ class OrgGraph:
     @cached_property
     def owned_goals(self) -> dict[str, list[Goal]]:
         """Active goals by owner: the person's id where the owner resolves, else the
-        owner's name as written. A goal counts for each of its owners."""
+        owner's name as written. A goal counts once for each of its owners, however
+        many times its owner cell names them."""
         owned: dict[str, list[Goal]] = {}
+        keys_of = self.owner_keys
         for goal in self.active_goals:
-            for ref in dict.fromkeys(goal.owners):
-                owned.setdefault(self.resolve(ref).person_id or ref, []).append(goal)
+            for key in keys_of(goal.owners):
+                owned.setdefault(key, []).append(goal)
         return owned
 
     @cached_property
@@ -374,6 +377,17 @@ class OrgGraph:
         if matches is None:
             matches = self._owner_matches[owners] = [self.resolve(ref) for ref in owners]
         return matches
+
+    def owner_keys(self, owners: tuple[str, ...]) -> tuple[str, ...]:
+        """Who an owner cell names, each once: the person's id where a reference resolves,
+        else the reference as written ("P1; ann@acme.example" is one owner when both are
+        P1). Worked out once per owner cell, which goals with the same owners share."""
+        keys = self._owner_keys.get(owners)
+        if keys is None:
+            keys = self._owner_keys[owners] = tuple(
+                dict.fromkeys(self.resolve(ref).person_id or ref for ref in owners)
+            )
+        return keys
 
     def owner_ids(self, owners: Sequence[str]) -> list[str]:
         """The ids of the people a list of owner references resolves to."""

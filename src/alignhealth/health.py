@@ -84,7 +84,7 @@ def summarize(
         goals = graph.goals.values()
         for cell, count in Counter(map(attrgetter("owners"), goals)).items():
             tallies = tallies_of[cell] = [
-                by_owner.setdefault(owner_id, _Tally()) for owner_id in _owner_ids(graph, cell)
+                by_owner.setdefault(owner_id, _Tally()) for owner_id in graph.owner_keys(cell)
             ]
             for tally in tallies:
                 tally.checked += count
@@ -125,17 +125,6 @@ def summarize(
             for rank in sorted(by_rank)
         ]
     return summary
-
-
-def _owner_ids(graph: OrgGraph, owners: tuple[str, ...]) -> list[str]:
-    """Each owner once: the person's id where the name resolves, else the name."""
-    ids = []
-    for ref in owners:
-        match = graph.resolve(ref) if graph.has_people else None
-        owner_id = match.person_id if match and match.person_id else ref
-        if owner_id not in ids:
-            ids.append(owner_id)
-    return ids
 
 
 class _Tally:

@@ -217,7 +217,7 @@ class RuleContext(Generic[OptionsT]):
 
     def owned_goals(self) -> dict[str, list[Goal]]:
         """Active goals by owner: the person's id where the owner resolves, else the
-        owner's name as written. A goal counts for each of its owners."""
+        owner's name as written. A goal counts once for each of its owners."""
         return self.graph.owned_goals
 
     def owner_matches(

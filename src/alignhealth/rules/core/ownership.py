@@ -202,7 +202,8 @@ class OwnerOverloadedOptions(RuleOptions):
 class OwnerOverloaded(Rule):
     """What it checks:
     A person who owns more than ``max-goals`` (default 7) active goals, counting every goal
-    that names them among its owners. Owners resolve to people where a People sheet exists;
+    that names them among its owners, once (an owner cell may name them by id and by
+    e-mail). Owners resolve to people where a People sheet exists;
     otherwise an owner is counted by their name as written.
 
     Why it matters:

@@ -19,7 +19,8 @@ class TooManyPrioritiesOptions(RuleOptions):
 class TooManyPriorities(Rule):
     """What it checks:
     A person who owns more than ``max-priorities`` (default 5) active priority goals (ranks
-    1 to ``priority-rank``, High, or Yes), counting every goal that names them as an owner.
+    1 to ``priority-rank``, High, or Yes), counting every goal that names them as an owner,
+    once.
 
     Why it matters:
     When everything is a priority nothing is: a leader with eight priorities has not chosen.
