@@ -12,12 +12,16 @@ schema go into the source.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 #: Excel's limit on the text of one cell; longer text came from elsewhere.
 EXCEL_TEXT_LIMIT = 32767
+#: Distinct values a field remembers parsed, unless its values repeat (a column of
+#: unique titles stops adding here; one of parent ids goes on).
+MEMO_LIMIT = 1 << 16
 #: What a memo gives for a value it has not seen.
 UNSEEN = object()
 #: What a field's value is when there is nothing to store: the cell is blank, or it could
@@ -44,6 +48,16 @@ class FieldStep:
     text: bool
     #: A progress field: cells written with "%" are remembered, as they are never rescaled.
     progress: bool
+    #: A list field (ids, owners): what separates its items. Plain ASCII text in which it
+    #: finds nothing is a list of one, made in the loop without a parse: most cells name
+    #: one parent or owner, and a column of them (a project's goal) can be all distinct.
+    split: re.Pattern[str] | None = None
+
+
+def remembers(memo: dict[object, Any], count: int) -> bool:
+    """Whether a field's memo takes another value at the ``count``-th row: while it holds
+    fewer than MEMO_LIMIT, and past that while the field's values repeat."""
+    return len(memo) < MEMO_LIMIT or 2 * len(memo) < count
 
 
 #: ``fill(values, width, args, number, record_id, count)`` stores each field's value of a
@@ -88,7 +102,25 @@ def compile_fill(
             f"{indent}    value = first({index}, raw, None, number, record_id, count)",
             f"{indent}else:",
             f"{indent}    if value is UNSEEN:",
-            f"{indent}        value = first({index}, raw, key, number, record_id, count)",
+        ]
+        if step.split is not None:
+            lines += [
+                f"{indent}        if (",
+                f"{indent}            raw.__class__ is str and raw.isascii()",
+                f"{indent}            and len(raw) <= LIMIT and split_{index}(raw) is None",
+                f"{indent}            and (item := raw.strip())",
+                f"{indent}        ):",
+                f"{indent}            value = (item,)",
+                f"{indent}            if remembers(memod_{index}, count):",
+                f"{indent}                memod_{index}[key] = value",
+                f"{indent}        else:",
+                f"{indent}            value = first({index}, raw, key, number, record_id, count)",
+            ]
+        else:
+            lines += [
+                f"{indent}        value = first({index}, raw, key, number, record_id, count)",
+            ]
+        lines += [
             f"{indent}if value is not BLANK:",
             f"{indent}    args[{step.slot}] = value",
         ]
@@ -106,7 +138,14 @@ def compile_fill(
         "BLANK": BLANK,
         "first": first,
         "percent": percent,
+        "remembers": remembers,
         **{f"memo_{index}": memo.get for index, memo in enumerate(memos)},
+        **{f"memod_{index}": memo for index, memo in enumerate(memos)},
+        **{
+            f"split_{index}": step.split.search
+            for index, step in enumerate(steps)
+            if step.split is not None
+        },
     }
     exec(compile("\n".join(lines), "<alignhealth row loop>", "exec"), namespace)
     fill: Fill = namespace["fill"]

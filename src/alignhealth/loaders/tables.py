@@ -18,7 +18,14 @@ from alignhealth.loaders import values as v
 from alignhealth.loaders.mapping import SheetMapping
 from alignhealth.loaders.raw import CellError, RawSheet, UncalculatedFormula
 from alignhealth.loaders.result import ColumnUse, LoadProblem, SheetLayout
-from alignhealth.loaders.rowcode import BLANK, EXCEL_TEXT_LIMIT, FieldStep, compile_fill
+from alignhealth.loaders.rowcode import (
+    BLANK,
+    EXCEL_TEXT_LIMIT,
+    MEMO_LIMIT,
+    FieldStep,
+    compile_fill,
+    remembers,
+)
 from alignhealth.loaders.schema import SheetKind, SheetSpec, ValueType, fold_header
 from alignhealth.model import Goal, LevelDef, Origin, Person, Project, Review
 from alignhealth.progress import ROW_STEP, Progress
@@ -368,6 +375,7 @@ class _RowReader:
                     self.slot[self.attribute.get(f.name, f.name)],
                     text=f.type is ValueType.TEXT,
                     progress=f.type is ValueType.PROGRESS,
+                    split=_SPLIT.get(f.type),
                 ),
                 self.parsers[f.type],
                 {},
@@ -546,7 +554,7 @@ class _RowReader:
             return BLANK
         # Past the limit a field goes on remembering only while its values repeat
         # (parents, owners); a column of unique titles stops there.
-        if key is not None and (len(memo) < MEMO_LIMIT or 2 * len(memo) < count):
+        if key is not None and remembers(memo, count):
             memo[key] = value
         return value
 
@@ -603,11 +611,6 @@ class _RowReader:
                 self.outside.add(f"{self.prefix}{get_column_letter(col + 1)}{number}")
 
 
-#: Distinct values a field remembers parsed, unless its values repeat (a column of
-#: unique titles stops adding here; one of parent ids goes on).
-MEMO_LIMIT = 1 << 16
-
-
 class _Field(NamedTuple):
     """One mapped field of a sheet, as its rows are read."""
 
@@ -624,6 +627,10 @@ def _error_message(field: str, raw: CellError) -> str:
             "workbook in Excel and save it so that the value is calculated"
         )
     return f"the {field} cell holds the Excel error {raw}"
+
+
+#: The list fields, by what separates their items (see FieldStep.split).
+_SPLIT = {ValueType.ID_LIST: v.LIST_SPLIT, ValueType.OWNER_LIST: v.OWNER_SPLIT}
 
 
 def _parsers(ctx: ReadContext) -> dict[ValueType, Callable[[object], Any]]:

@@ -72,8 +72,10 @@ def parse_id(value: object) -> str:
     return text
 
 
-_LIST_SPLIT = re.compile(r"[;,\n\r]+")
-_OWNER_SPLIT = re.compile(r"[;\n\r]+")
+#: What separates the ids of a list, and the owners of a list (a comma may sit inside
+#: "Smith, Ann").
+LIST_SPLIT = re.compile(r"[;,\n\r]+")
+OWNER_SPLIT = re.compile(r"[;\n\r]+")
 
 
 def parse_id_list(value: object) -> tuple[str, ...]:
@@ -82,9 +84,9 @@ def parse_id_list(value: object) -> tuple[str, ...]:
         return (parse_text(value),)
     text = parse_text(value)
     # Most cells name one id: a search costs less than a split and its generators.
-    if _LIST_SPLIT.search(text) is None:
+    if LIST_SPLIT.search(text) is None:
         return (text,) if text else ()
-    parts = (p.strip() for p in _LIST_SPLIT.split(text))
+    parts = (p.strip() for p in LIST_SPLIT.split(text))
     return tuple(dict.fromkeys(p for p in parts if p))
 
 
@@ -93,9 +95,9 @@ def parse_owner_list(value: object) -> tuple[str, ...]:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return (parse_text(value),)
     text = parse_text(value)
-    if _OWNER_SPLIT.search(text) is None:
+    if OWNER_SPLIT.search(text) is None:
         return (text,) if text else ()
-    parts = (p.strip() for p in _OWNER_SPLIT.split(text))
+    parts = (p.strip() for p in OWNER_SPLIT.split(text))
     return tuple(dict.fromkeys(p for p in parts if p))
 
 
