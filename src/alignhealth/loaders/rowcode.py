@@ -52,6 +52,9 @@ class FieldStep:
     #: finds nothing is a list of one, made in the loop without a parse: most cells name
     #: one parent or owner, and a column of them (a project's goal) can be all distinct.
     split: re.Pattern[str] | None = None
+    #: A cell of exactly this type is the field's value as it is (a date field's date
+    #: cell): stored without a look-up. A million goals have three million such cells.
+    same: type | None = None
 
 
 def remembers(memo: dict[object, Any], count: int) -> bool:
@@ -85,6 +88,13 @@ def compile_fill(
             "        if raw is not None:",
         ]
         indent = " " * 12
+        if step.same is not None:
+            lines += [
+                f"{indent}if raw.__class__ is same_{index}:",
+                f"{indent}    args[{step.slot}] = raw",
+                f"{indent}else:",
+            ]
+            indent += "    "
         if step.text:
             lines += [
                 f"{indent}if raw.__class__ is str and raw.isascii() and len(raw) <= LIMIT:",
@@ -141,6 +151,7 @@ def compile_fill(
         "remembers": remembers,
         **{f"memo_{index}": memo.get for index, memo in enumerate(memos)},
         **{f"memod_{index}": memo for index, memo in enumerate(memos)},
+        **{f"same_{index}": step.same for index, step in enumerate(steps) if step.same},
         **{
             f"split_{index}": step.split.search
             for index, step in enumerate(steps)

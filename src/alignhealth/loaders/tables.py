@@ -376,6 +376,8 @@ class _RowReader:
                     text=f.type is ValueType.TEXT,
                     progress=f.type is ValueType.PROGRESS,
                     split=_SPLIT.get(f.type),
+                    # the date parser gives a date cell back as it is
+                    same=dt.date if f.type is ValueType.DATE else None,
                 ),
                 self.parsers[f.type],
                 {},
