@@ -27,7 +27,10 @@ cells = st.one_of(
     st.integers(-2, 2),
     st.booleans(),
     st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2020, 1, 5)),
-    st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2020, 1, 2)),
+    # fold=1 is equal to fold=0 (one memo key) but has another repr
+    st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2020, 1, 2)).map(
+        lambda d: d.replace(fold=0)
+    ),
     st.lists(st.integers(), max_size=1),  # unhashable, as a plugin's reader may give
 )
 rows = st.lists(st.lists(cells, max_size=8), min_size=1, max_size=30)
