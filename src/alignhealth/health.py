@@ -74,19 +74,19 @@ def summarize(
         # Every goal is counted once for its owners and its level; only the few goals
         # with findings are looked at again. Goals share their owner and level cells
         # (the reader makes equal cells one object): the goals are counted per distinct
-        # cell in C, and each cell is resolved to its tallies once.
+        # cell in C, and each cell is resolved to its owners once (by the graph).
         overall = _Tally()
         overall.checked = len(graph.goals)
         by_owner: dict[str, _Tally] = {}
         by_rank: dict[int, _Tally] = {}
         names: dict[int, str] = {}
-        tallies_of: dict[tuple[str, ...], list[_Tally]] = {}
         goals = graph.goals.values()
+        owner_keys = graph.owner_keys
         for cell, count in Counter(map(attrgetter("owners"), goals)).items():
-            tallies = tallies_of[cell] = [
-                by_owner.setdefault(owner_id, _Tally()) for owner_id in graph.owner_keys(cell)
-            ]
-            for tally in tallies:
+            for owner_id in owner_keys(cell):
+                tally = by_owner.get(owner_id)
+                if tally is None:
+                    tally = by_owner[owner_id] = _Tally()
                 tally.checked += count
         for level, count in Counter(map(attrgetter("level"), goals)).items():
             rank = graph.levels.rank(level)
@@ -99,8 +99,10 @@ def summarize(
         for goal_id, found in findings_on.items():
             goal = graph.goals[goal_id]
             rank = graph.levels.rank(goal.level) if goal.level else None
-            tallies = [*tallies_of[goal.owners], overall]
-            tallies += [by_rank[rank]] if rank is not None else []
+            tallies = [by_owner[owner_id] for owner_id in owner_keys(goal.owners)]
+            tallies.append(overall)
+            if rank is not None:
+                tallies.append(by_rank[rank])
             for tally in tallies:
                 tally.add(found, unhealthy_by.get(goal_id))
 
@@ -109,22 +111,29 @@ def summarize(
         summary.band = whole.band
         summary.checked = whole.checked
         summary.drags = whole.drags
-        summary.by_owner = sorted(
-            (
-                tally.entry(
-                    OwnerScore,
-                    id=owner_id,
-                    name=graph.people[owner_id].name if owner_id in graph.people else None,
-                )
-                for owner_id, tally in by_owner.items()
-            ),
-            key=lambda e: (e.score if e.score is not None else 101, e.id),
-        )
+        people = graph.people
+        owners = [
+            tally.entry(
+                OwnerScore,
+                id=owner_id,
+                name=person.name if (person := people.get(owner_id)) is not None else None,
+            )
+            for owner_id, tally in by_owner.items()
+        ]
+        # Lowest score first, then by id; an owner with nothing checked last. Two sorts
+        # on one attribute each (the second stable) cost less than one on a made key.
+        owners.sort(key=attrgetter("id"))
+        scored = [entry for entry in owners if entry.score is not None]
+        scored.sort(key=attrgetter("score"))
+        summary.by_owner = scored + [entry for entry in owners if entry.score is None]
         summary.by_level = [
             by_rank[rank].entry(LevelScore, level=names[rank], rank=rank)
             for rank in sorted(by_rank)
         ]
     return summary
+
+
+_ALL_HEALTHY = band(100)
 
 
 class _Tally:
@@ -147,6 +156,10 @@ class _Tally:
                 self.families[family] = self.families.get(family, 0) + 1
 
     def entry(self, kind: type[E], **about: Any) -> E:
+        if not self.unhealthy and self.checked:  # most owners: every goal healthy
+            return kind(
+                score=100, band=_ALL_HEALTHY, checked=self.checked, findings=self.found, **about
+            )
         value = score(self.checked - self.unhealthy, self.checked)
         return kind(
             score=value,
