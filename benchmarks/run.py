@@ -108,7 +108,15 @@ def run_measured(path: Path, job: str, sample: bool = False) -> dict[str, Any]:
 def measure(path: Path) -> dict[str, object]:
     """Run in the child: the phases of one check, timed."""
     from alignhealth.collector import gc_paused
-    from alignhealth.engine import CheckRequest, build_graph, make_host, prepare, run_rules
+    from alignhealth.engine import (
+        CheckRequest,
+        assign_owners,
+        build_graph,
+        make_host,
+        prepare,
+        run_rules,
+    )
+    from alignhealth.findings import Finding
     from alignhealth.health import summarize
     from alignhealth.loaders.workbook import load_workbook
     from alignhealth.reporters.json import JsonReporter
@@ -130,6 +138,9 @@ def measure(path: Path) -> dict[str, object]:
         gc.freeze()
     times["rules"] = time.perf_counter() - clock
     clock = time.perf_counter()
+    # what check_workbook does between the rules and the report
+    assign_owners(findings, graph)
+    findings.sort(key=Finding.sort_key)
     groups = {c: r.rule.groups for c, r in session.registry.rules.items()}
     result = RunResult(
         tool=ToolInfo(version="bench"),

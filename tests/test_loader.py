@@ -709,3 +709,45 @@ def test_a_large_sheet_loads_beside_the_others_and_reads_the_same(
     # the goals from a second copy, opened beside the first
     assert sorted(opened) == [["Goals"], ["People"]]
     assert len(one_lane[0]) == 200 and len(one_lane[1]) == 2  # the two duplicate people
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme-goals.xlsx"
+
+
+def test_closing_the_reader_does_not_wait_for_its_process_to_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+    from multiprocessing import util
+
+    from alignhealth.loaders import isolation
+    from alignhealth.sharing import can_fork
+
+    if not can_fork():
+        pytest.skip("the slow ending is patched into a forked child")
+    serve = isolation._serve
+
+    def slow_to_end(*args: Any) -> None:
+        util.Finalize(None, time.sleep, args=(2,), exitpriority=0)
+        serve(*args)
+
+    monkeypatch.setattr(isolation, "_serve", slow_to_end)
+    reader = isolation.IsolatedReader(EXAMPLE, "calamine-xlsx")
+    raw = reader.open()
+    rows = sum(1 for sheet in raw.sheets for _ in sheet.rows())
+    started = time.perf_counter()
+    raw.close()
+    assert time.perf_counter() - started < 1  # its ending takes 2 s
+    assert rows > 100 and reader.process.is_alive()
+    reader.process.join(30)
+    assert reader.process.exitcode == 0  # it ended by itself, at "stop"
+
+
+def test_a_reader_that_overstays_is_stopped_for_sure() -> None:
+    from alignhealth.loaders.isolation import IsolatedReader, Limits
+
+    reader = IsolatedReader(EXAMPLE, "calamine-xlsx", Limits(seconds=0.0001))
+    with pytest.raises(InputError) as caught:
+        reader.open()
+    assert caught.value.code == "timeout"
+    assert not reader.process.is_alive()  # killed (or ended) before the error was raised

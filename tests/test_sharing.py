@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -179,3 +180,26 @@ def test_only_this_process_reports_progress(
     assert total == sum(rules[code].rule.phase == "check" for code in session.config.selected)
     assert done == sorted(set(done)) and done[-1] < total
     assert len({code for _, code, *_ in lines}) == len(lines)
+
+
+def _slow_to_exit(job: str) -> tuple[str, int]:
+    """A job whose process, if it is a child, takes two seconds to end."""
+    from multiprocessing import util
+
+    if not hasattr(_slow_to_exit, "finalizer") and multiprocessing.parent_process() is not None:
+        _slow_to_exit.finalizer = util.Finalize(None, time.sleep, args=(2,), exitpriority=0)  # type: ignore[attr-defined]
+    return _slow(job)
+
+
+def test_a_child_that_sent_its_results_is_not_waited_for() -> None:
+    started = time.perf_counter()
+    results = run_shared(JOBS, _slow_to_exit, workers=2)
+    took = time.perf_counter() - started
+    child = next(pid for _, pid in results.values() if pid != os.getpid())
+    assert took < 1.5  # the jobs take 0.3 s a process; the child's ending 2 s more
+    alive = {p.pid for p in multiprocessing.active_children()}
+    assert child in alive  # still ending...
+    deadline = time.monotonic() + 30
+    while child in {p.pid for p in multiprocessing.active_children()}:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)  # ...and it ends by itself, reaped like any child

@@ -199,10 +199,13 @@ class IsolatedReader:
         self.streams = 0
         #: The stream the child is sending, if the parent stopped reading it half way.
         self.active: int | None = None
+        #: The child opened the workbook and answers requests (it did not overstay).
+        self.ready = False
 
     def _receive(self) -> Any:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0 or not self.conn.poll(remaining):
+            self.ready = False  # it may be stuck: stopped for sure
             self.close()
             raise InputError(
                 f"{self.path}: reading took longer than {self.limits.seconds:.0f} s "
@@ -248,6 +251,7 @@ class IsolatedReader:
 
     def open(self) -> RawWorkbook:
         _, sheets, notices, epoch_1904 = self._receive()
+        self.ready = True
         raw = RawWorkbook(
             path=str(self.path),
             sheets=[
@@ -298,11 +302,22 @@ class IsolatedReader:
         if self.process.is_alive():
             with contextlib.suppress(OSError):
                 self.conn.send(("stop",))
+            if self.ready and self.active is None:
+                # The child is waiting for a request and ends at "stop". Handing back
+                # a large workbook's memory takes it a while (0.15 s for a million
+                # goals) that this process need not wait out: it is a daemon, reaped
+                # when the next process starts or this one exits.
+                self.conn.close()
+                self._unlink_log()
+                return
             self.process.join(2)
             if self.process.is_alive():
                 self.process.kill()
                 self.process.join(2)
         self.conn.close()
+        self._unlink_log()
+
+    def _unlink_log(self) -> None:
         with contextlib.suppress(OSError):
             os.unlink(self.log)
 
