@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -661,8 +662,12 @@ def test_calamine_loads_only_the_sheets_that_are_read(
 
     monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", lambda p: Counting(real(p)))
     raw = read_calamine(path, xlsx=True)
-    assert [g.id for g in load_raw(raw, "notes.xlsx").goals] == ["G1"]
+    try:
+        assert [g.id for g in load_raw(raw, "notes.xlsx").goals] == ["G1"]
+    finally:
+        raw.close()
     assert loaded == ["Goals"]
+    assert threading.active_count() == 1  # its loading threads ended with it
 
 
 def test_a_large_sheet_loads_beside_the_others_and_reads_the_same(
@@ -695,7 +700,11 @@ def test_a_large_sheet_loads_beside_the_others_and_reads_the_same(
         return Counting(real(name))
 
     def read() -> Any:
-        loaded = load_raw(calamine.read_calamine(path, xlsx=True), "lanes.xlsx")
+        raw = calamine.read_calamine(path, xlsx=True)
+        try:
+            loaded = load_raw(raw, "lanes.xlsx")
+        finally:
+            raw.close()
         return [(g.id, g.title, g.owners, g.origin.row) for g in loaded.goals], [
             (p.kind, p.location.cell) for p in loaded.problems
         ]

@@ -77,6 +77,7 @@ def read_calamine(path: Path, xlsx: bool = False) -> RawWorkbook:
         path=name,
         sheets=sheets,
         date_epoch_1904=xlsx and _is_1904(path),
+        closer=loader.close,
         prefetch=lambda indices: loader.want([sheets[i].name for i in indices]),
     )
 
@@ -145,6 +146,15 @@ class _SheetLoader:
         for name in waiting:
             if name not in self.loads:
                 self.loads[name] = self.pool.submit(self._load, name, self.book)
+
+    def close(self) -> None:
+        """Stop the loading threads (a load under way finishes first). In the isolated
+        reader's process they end with it; a caller that reads in its own process must
+        close, or the threads outlive the read (and a process with threads cannot safely
+        fork, so rules and readers after it would not share the cores)."""
+        pools = [self.pool, self.scans] + ([self.lane.pool] if self.lane else [])
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def sheet(self, name: str) -> tuple[Any, SheetScan, list[str]]:
         self.want([name])
