@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,20 @@ AS_OF = dt.date(2026, 11, 15)
 def _no_third_party_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests see only the built-ins unless they register a plugin themselves."""
     monkeypatch.setenv("ALIGNHEALTH_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_left_behind() -> Iterator[None]:
+    """A thread a test leaves running makes every later test in the session unable to
+    fork (``sharing.can_fork``): readers would spawn and rules run in one process, and
+    the fork paths would go untested without a word."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 5  # a stopped thread may take a moment to end
+    while left := [t for t in threading.enumerate() if t not in before and t.is_alive()]:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the test left threads running: {[t.name for t in left]}")
+        time.sleep(0.01)
 
 
 @pytest.fixture
