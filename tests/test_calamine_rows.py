@@ -118,3 +118,17 @@ def test_a_column_of_unique_values_is_left_alone_after_its_first_chunk() -> None
     assert got[3] == got[4] == ["Same title", "G0"]
     assert got[3][0] is not got[4][0]
     assert got[3][1] is got[4][1] is got[0][1]
+
+
+def test_the_table_of_shared_values_stays_bounded_within_a_wide_chunk() -> None:
+    # A row of 40 texts, "Xy" first and last: with room for 4 values the table is
+    # emptied part way along the row, so the last "Xy" is not made the first one's object
+    # (a sheet thousands of columns wide must not grow the table by a chunk's every cell).
+    row = [fresh("Xy"), *(fresh(f"v{n}") for n in range(38)), fresh("Xy")]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(calamine, "SAME_LIMIT", 4)
+        (got,) = list(calamine._cleaned([row]))
+    assert got == row
+    assert got[0] is not got[-1]
+    (shared,) = list(calamine._cleaned([row]))  # with room for all: one object
+    assert shared[0] is shared[-1]

@@ -270,16 +270,16 @@ def _cleaned(rows: Iterable[list[object]]) -> Iterator[list[object]]:
     column of unique values (titles) is left alone once a chunk shows it.
     """
     same: dict[object, object] = {"": None}
+    one = same.setdefault
     unique: set[int] = set()
     shared = _SHARED_TYPES
     rows = iter(rows)
     while chunk := list(islice(rows, CLEAN_ROWS)):
-        if len(same) > SAME_LIMIT:
-            same.clear()
-            same[""] = None
-        one = same.setdefault
         columns: list[Sequence[object]] = []
         for col, values in enumerate(zip_longest(*chunk)):
+            if len(same) > SAME_LIMIT:  # checked per column: a sheet may be very wide
+                same.clear()
+                same[""] = None
             if col in unique:
                 columns.append([None if v == "" else v for v in values] if "" in values else values)
                 continue
