@@ -5,9 +5,9 @@
     python benchmarks/run.py --sizes 100000 --repeat 5   # medians of five runs
 
 Each size runs in a fresh child process (so peak memory is its own; the memory it and its
-reader process hold at once is sampled from outside, in one more run, as sampling slows
-the run it watches): read the workbook
-into records, build the graph, run every default rule, render the JSON report. It prints
+child processes hold at once is sampled from outside, phase by phase, in one more run, as
+sampling slows the run it watches): read (and validate) the workbook into records, build
+the graph, run every default rule, render the JSON report. It prints
 the seconds and peak memory of each phase, the ratio of each size's time to the previous
 size's (linear is 10x for 10x the goals), the slowest rules and their own ratios, the
 time of a bare python-calamine read of the same file (the reference the check is measured
@@ -33,11 +33,14 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+#: The environment variable naming the file the check writes its current phase to.
+PHASE_FILE = "BENCH_PHASE_FILE"
 DATA = HERE / ".data"
 AS_OF = dt.date(2026, 11, 15)
 
@@ -81,28 +84,39 @@ def run_measured(path: Path, job: str, sample: bool = False) -> dict[str, Any]:
     Sampling takes processor time from the check it watches (the kernel walks every page
     of a process to count its proportional size), so timed runs are not sampled.
     """
+    sampled = sample and Path("/proc").is_dir()
+    handle, marker = tempfile.mkstemp(prefix="bench-phase-")
+    os.close(handle)
+    env = dict(os.environ, **({PHASE_FILE: marker} if sampled else {}))
     child = subprocess.Popen(
         [sys.executable, __file__, "--child", job, str(path)],
         stdout=subprocess.PIPE,
         text=True,
+        env=env,
     )
-    sampled = sample and Path("/proc").is_dir()
     peak_kb = 0
+    phase_kb: dict[str, int] = {}
     while child.poll() is None:
         pause = 0.01
         if sampled:
             started = time.perf_counter()
-            peak_kb = max(peak_kb, _tree_memory_kb(child.pid))
+            now = Path(marker).read_text()
+            held = _tree_memory_kb(child.pid)
+            peak_kb = max(peak_kb, held)
+            if now and now != "done":
+                phase_kb[now] = max(phase_kb.get(now, 0), held)
             # The kernel walks every page to count a large process's proportional size
             # (some 2 ms per 400 MB): sample less often than that costs, so the sampling
             # takes at most a tenth of a core from the check it measures.
             pause = max(pause, 9 * (time.perf_counter() - started))
         time.sleep(pause)
     out, _ = child.communicate()
+    Path(marker).unlink()
     if child.returncode != 0:
         raise SystemExit(f"the benchmark of {path} failed (exit code {child.returncode})")
     result: dict[str, Any] = json.loads(out)
     result["together_mb"] = peak_kb / 1024 if sampled else None
+    result["phase_mb"] = {name: kb / 1024 for name, kb in phase_kb.items()}
     return result
 
 
@@ -124,20 +138,31 @@ def measure(path: Path) -> dict[str, object]:
     from alignhealth.runresult import RulesetInfo, RunResult, SourceInfo, ToolInfo
 
     times: dict[str, float] = {}
+    phase_file = os.environ.get(PHASE_FILE)
+
+    def phase(name: str) -> None:
+        """Tell a sampler watching from outside which phase runs now."""
+        if phase_file:
+            Path(phase_file).write_text(name)
+
     request = CheckRequest(as_of=AS_OF, ruleset=str(HERE / "bench.toml"), jobs=os.cpu_count() or 1)
     session = prepare(request, make_host(autoload=False))
     with gc_paused():  # from the read until the graph is frozen, as check_workbook does
+        phase("read")
         clock = time.perf_counter()
         loaded = load_workbook(path)
         times["read"] = time.perf_counter() - clock
+        phase("graph")
         clock = time.perf_counter()
         graph = build_graph(session, loaded)
         times["graph"] = time.perf_counter() - clock
+    phase("rules")
     clock = time.perf_counter()
     with gc_paused():  # and the rules' indexes frozen with the graph, as check_workbook does
         findings, outcomes, _ = run_rules(session, graph)
         gc.freeze()
     times["rules"] = time.perf_counter() - clock
+    phase("report")
     clock = time.perf_counter()
     # what check_workbook does between the rules and the report
     assign_owners(findings, graph)
@@ -154,6 +179,7 @@ def measure(path: Path) -> dict[str, object]:
     )
     JsonReporter().render(result)
     times["report"] = time.perf_counter() - clock
+    phase("done")
     times["check (read to report)"] = sum(times[k] for k in ("read", "graph", "rules", "report"))
     # The check does not wait for its child processes to hand their memory back as they
     # end; their peak counts once they are reaped.
@@ -186,6 +212,11 @@ def reference(path: Path) -> dict[str, object]:
         workbook.close()
         times["openpyxl read (reference)"] = time.perf_counter() - started
     return {"rows": rows, "times": times}
+
+
+#: How a phase is shown: the cells are parsed and checked in the one pass that reads them
+#: (records are made typed, not validated a second time), so reading is validating.
+LABELS = {"read": "read and validate"}
 
 
 def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -250,8 +281,11 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(max(1, args.repeat)):
             runs.append((run_measured(path, "check"), run_measured(path, "reference")))
         result = _median_run([check for check, _ in runs])
-        # What the check and its children hold at once, from a run of its own.
-        result["together_mb"] = run_measured(path, "check", sample=True)["together_mb"]
+        # What the check and its children hold at once, in all and in each phase, from a
+        # run of its own.
+        watched = run_measured(path, "check", sample=True)
+        result["together_mb"] = watched["together_mb"]
+        result["phase_mb"] = watched["phase_mb"]
         bare = _median_run([read for _, read in runs])
         result["rows"] = bare["rows"]
         result["times"] = bare["times"] | result["times"]
@@ -279,7 +313,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         for phase, seconds in result["times"].items():
             unit = "x" if phase.startswith("ratio") else "s"
-            print(f"  {phase:<28} {seconds:8.3f} {unit}")
+            held = result["phase_mb"].get(phase)
+            if phase == "check (read to report)":
+                held = both
+            if unit == "x" or phase.startswith("calamine"):
+                memory = ""
+            elif held is None:
+                memory = "  (over before a sample)"
+            else:
+                memory = f"  {held:6.0f} MB at most"
+            label = LABELS.get(phase, phase)
+            print(f"  {label:<28} {seconds:8.3f} {unit}{memory}".rstrip())
         if len(totals) > 1:
             print(
                 f"  (medians of {len(totals)} runs; the check took {totals[0]:.3f} to "
@@ -290,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{small:,} -> {big:,} goals ({factor:.0f}x):")
         for phase in ("read", "graph", "rules", "report", "check (read to report)"):
             ratio = b["times"][phase] / max(a["times"][phase], 1e-9)
-            print(f"  {phase:<28} {ratio:6.1f}x")
+            print(f"  {LABELS.get(phase, phase):<28} {ratio:6.1f}x")
         slow = sorted(b["rules"], key=lambda c: -b["rules"][c])[:8]
         print("  slowest rules at the larger size (seconds, ratio):")
         for code in slow:

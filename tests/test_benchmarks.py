@@ -21,8 +21,14 @@ def test_benchmark_prints_phases_ratios_and_memory_for_each_size(tmp_path: Path)
         timeout=300,
     ).stdout
     assert out.count("planted problems all found exactly") == 2, out
-    for phase in ("calamine read (reference)", "read", "rules", "report"):
-        assert len(re.findall(rf"^  {re.escape(phase)}\s+\d+\.\d+ s$", out, re.M)) == 2, phase
+    memory = r"(  +(\d+ MB at most|\(over before a sample\)))"
+    assert len(re.findall(r"^  calamine read \(reference\)\s+\d+\.\d+ s$", out, re.M)) == 2
+    for phase in ("read and validate", "graph", "rules", "report", "check (read to report)"):
+        line = rf"^  {re.escape(phase)}\s+\d+\.\d+ s{memory}$"
+        assert len(re.findall(line, out, re.M)) == 2, (phase, out)
+    # the peak of the check and its children at once, for the whole check and by phase
+    assert len(re.findall(r"^  check \(read to report\)\s+\d+\.\d+ s\s+\d+ MB", out, re.M)) == 2
+    assert re.search(r"^  (read and validate|rules)\s+\d+\.\d+ s\s+\d+ MB at most$", out, re.M)
     assert len(re.findall(r"ratio to the calamine read\s+\d+\.\d+ x", out)) == 2
     assert re.search(r"all at once \d+ MB", out), out
     assert "200 -> 400 goals (2x):" in out
