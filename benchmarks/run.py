@@ -85,9 +85,11 @@ def run_measured(path: Path, job: str, sample: bool = False) -> dict[str, Any]:
     of a process to count its proportional size), so timed runs are not sampled.
     """
     sampled = sample and Path("/proc").is_dir()
-    handle, marker = tempfile.mkstemp(prefix="bench-phase-")
-    os.close(handle)
-    env = dict(os.environ, **({PHASE_FILE: marker} if sampled else {}))
+    env = dict(os.environ)
+    if sampled:
+        handle, marker = tempfile.mkstemp(prefix="bench-phase-")
+        os.close(handle)
+        env[PHASE_FILE] = marker
     child = subprocess.Popen(
         [sys.executable, __file__, "--child", job, str(path)],
         stdout=subprocess.PIPE,
@@ -111,7 +113,8 @@ def run_measured(path: Path, job: str, sample: bool = False) -> dict[str, Any]:
             pause = max(pause, 9 * (time.perf_counter() - started))
         time.sleep(pause)
     out, _ = child.communicate()
-    Path(marker).unlink()
+    if sampled:
+        Path(marker).unlink()
     if child.returncode != 0:
         raise SystemExit(f"the benchmark of {path} failed (exit code {child.returncode})")
     result: dict[str, Any] = json.loads(out)

@@ -156,16 +156,12 @@ class _Tally:
                 self.families[family] = self.families.get(family, 0) + 1
 
     def entry(self, kind: type[E], **about: Any) -> E:
+        value: int | None
         if not self.unhealthy and self.checked:  # most owners: every goal healthy
-            return kind(
-                score=100, band=_ALL_HEALTHY, checked=self.checked, findings=self.found, **about
-            )
-        value = score(self.checked - self.unhealthy, self.checked)
+            value, named, drags = 100, _ALL_HEALTHY, []
+        else:
+            value = score(self.checked - self.unhealthy, self.checked)
+            named, drags = band(value), _drags(self.families)
         return kind(
-            score=value,
-            band=band(value),
-            checked=self.checked,
-            findings=self.found,
-            drags=_drags(self.families),
-            **about,
+            score=value, band=named, checked=self.checked, findings=self.found, drags=drags, **about
         )

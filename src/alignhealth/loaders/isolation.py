@@ -302,22 +302,16 @@ class IsolatedReader:
         if self.process.is_alive():
             with contextlib.suppress(OSError):
                 self.conn.send(("stop",))
-            if self.ready and self.active is None:
-                # The child is waiting for a request and ends at "stop". Handing back
-                # a large workbook's memory takes it a while (0.15 s for a million
-                # goals) that this process need not wait out: it is a daemon, reaped
-                # when the next process starts or this one exits.
-                self.conn.close()
-                self._unlink_log()
-                return
-            self.process.join(2)
-            if self.process.is_alive():
-                self.process.kill()
+            # A child waiting for a request ends at "stop". Handing back a large
+            # workbook's memory takes it a while (0.15 s for a million goals) that this
+            # process need not wait out: it is a daemon, reaped when the next process
+            # starts or this one exits. One mid-stream or overstaying is stopped for sure.
+            if not self.ready or self.active is not None:
                 self.process.join(2)
+                if self.process.is_alive():
+                    self.process.kill()
+                    self.process.join(2)
         self.conn.close()
-        self._unlink_log()
-
-    def _unlink_log(self) -> None:
         with contextlib.suppress(OSError):
             os.unlink(self.log)
 

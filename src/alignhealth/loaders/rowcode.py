@@ -121,8 +121,8 @@ def compile_fill(
                 f"{indent}            and (item := raw.strip())",
                 f"{indent}        ):",
                 f"{indent}            value = (item,)",
-                f"{indent}            if remembers(memod_{index}, count):",
-                f"{indent}                memod_{index}[key] = value",
+                f"{indent}            if remembers(memo_dict_{index}, count):",
+                f"{indent}                memo_dict_{index}[key] = value",
                 f"{indent}        else:",
                 f"{indent}            value = first({index}, raw, key, number, record_id, count)",
             ]
@@ -150,7 +150,7 @@ def compile_fill(
         "percent": percent,
         "remembers": remembers,
         **{f"memo_{index}": memo.get for index, memo in enumerate(memos)},
-        **{f"memod_{index}": memo for index, memo in enumerate(memos)},
+        **{f"memo_dict_{index}": memo for index, memo in enumerate(memos)},
         **{f"same_{index}": step.same for index, step in enumerate(steps) if step.same},
         **{
             f"split_{index}": step.split.search
