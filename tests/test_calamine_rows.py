@@ -35,26 +35,22 @@ def sheets(draw: st.DrawFn) -> list[list[object]]:
     return draw(st.lists(st.one_of(row, row, blank), max_size=20))
 
 
-class FakeSheet:
-    def __init__(self, rows: list[list[object]]) -> None:
-        self.rows = rows
-
-    def iter_rows(self) -> list[list[object]]:
-        return [list(row) for row in self.rows]  # calamine gives a fresh list per row
+def given_rows(rows: list[list[object]]) -> list[list[object]]:
+    return [list(row) for row in rows]  # calamine gives a fresh list per row
 
 
 def cell_by_cell(
     rows: list[list[object]], marks: dict[int, list[tuple[int, object]]]
 ) -> list[tuple[int, list[object]]]:
-    """The plain loop: every "" None, marks where a cell is empty, no trailing empties,
-    no empty rows before the first that holds something."""
+    """The plain loop: every "" None, marks in place of what the cell holds (a streamed
+    error cell holds its text), no trailing empties, no empty rows before the first that
+    holds something."""
     out: list[tuple[int, list[object]]] = []
     for index, values in enumerate(rows, start=1):
         row = [None if v == "" else v for v in values]
         for col, value in marks.get(index, ()):
             row.extend([None] * (col + 1 - len(row)))
-            if row[col] is None:
-                row[col] = value
+            row[col] = value
         while row and row[-1] is None:
             row.pop()
         if row or out:
@@ -88,7 +84,7 @@ def test_cleaning_by_columns_gives_what_cleaning_each_cell_gives(
     with pytest.MonkeyPatch.context() as patch:
         # chunks of three rows, so that the examples cross many chunk boundaries
         patch.setattr(calamine, "CLEAN_ROWS", 3)
-        got = list(calamine._marked(FakeSheet(rows), marks))
+        got = list(calamine._marked(given_rows(rows), marks))
     assert typed(got) == typed(cell_by_cell(rows, marks))
 
 
@@ -101,7 +97,7 @@ def test_equal_text_and_dates_become_one_object() -> None:
     rows = [["Id", "Parent", "Due", "Progress"]] + [
         [fresh(f"G{n}"), fresh("G0"), dt.date(2026, 3, 1), 0.5] for n in range(1, 40)
     ]
-    got = [values for _, values in calamine._marked(FakeSheet(rows), {})]
+    got = [values for _, values in calamine._marked(given_rows(rows), {})]
     assert len({id(values[1]) for values in got[1:]}) == 1
     assert len({id(values[2]) for values in got[1:]}) == 1
     assert got[5] == ["G5", "G0", dt.date(2026, 3, 1), 0.5]

@@ -16,6 +16,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from alignhealth.errors import InputError
 from alignhealth.loaders.mapping import InputMapping, SheetMapping
+from alignhealth.loaders.result import LoadedWorkbook
 from alignhealth.loaders.workbook import load_workbook
 from alignhealth.testing import write_workbook
 from tests.xlsx_tools import set_dimension
@@ -631,14 +632,51 @@ def test_the_first_sheet_in_order_with_an_error_is_the_one_reported(tmp_path: Pa
     assert "'Goals'" in caught.value.message and "title" in caught.value.message
 
 
-def test_calamine_loads_only_the_sheets_that_are_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import python_calamine
+class Counting:
+    """A calamine workbook that notes each sheet it streams or loads."""
+
+    def __init__(self, book: Any, log: list[tuple[str, str]]) -> None:
+        self.book = book
+        self.log = log
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.book, name)
+
+    def stream_sheet_by_name(self, name: str) -> Any:
+        self.log.append(("streamed", name))
+        return self.book.stream_sheet_by_name(name)
+
+    def get_sheet_by_name(self, name: str) -> Any:
+        self.log.append(("loaded", name))
+        return self.book.get_sheet_by_name(name)
+
+
+def read_counting(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[LoadedWorkbook, list[tuple[str, str]]]:
+    """``path`` read by the .xlsx reader in this process, with what it streamed and loaded."""
+    import python_calamine_plus
 
     from alignhealth.loaders.calamine import read_calamine
     from alignhealth.loaders.workbook import load_raw
 
+    log: list[tuple[str, str]] = []
+    real = python_calamine_plus.CalamineWorkbook.from_path
+    monkeypatch.setattr(
+        python_calamine_plus.CalamineWorkbook, "from_path", lambda p: Counting(real(p), log)
+    )
+    raw = read_calamine(path, xlsx=True)
+    try:
+        loaded = load_raw(raw, path.name)
+    finally:
+        raw.close()
+    assert threading.active_count() == 1  # its scanning threads ended with it
+    return loaded, log
+
+
+def test_the_xlsx_reader_streams_only_the_sheets_that_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write_workbook(
         tmp_path / "notes.xlsx",
         sheets={
@@ -646,78 +684,36 @@ def test_calamine_loads_only_the_sheets_that_are_read(
             "Goals": [["ID", "Title"], ["G1", "Grow"]],
         },
     )
-    loaded: list[str] = []
-    real = python_calamine.CalamineWorkbook.from_path
-
-    class Counting:
-        def __init__(self, book: Any) -> None:
-            self.book = book
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self.book, name)
-
-        def get_sheet_by_name(self, name: str) -> Any:
-            loaded.append(name)
-            return self.book.get_sheet_by_name(name)
-
-    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", lambda p: Counting(real(p)))
-    raw = read_calamine(path, xlsx=True)
-    try:
-        assert [g.id for g in load_raw(raw, "notes.xlsx").goals] == ["G1"]
-    finally:
-        raw.close()
-    assert loaded == ["Goals"]
-    assert threading.active_count() == 1  # its loading threads ended with it
+    loaded, log = read_counting(path, monkeypatch)
+    assert [g.id for g in loaded.goals] == ["G1"]
+    assert log == [("streamed", "Goals")]
 
 
-def test_a_large_sheet_loads_beside_the_others_and_reads_the_same(
+def test_a_sheet_declaring_itself_too_wide_is_loaded_not_streamed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import python_calamine
+    # A stream pads every row to the declared width: 16,384 cells a row here.
+    path = write_workbook(
+        tmp_path / "wide.xlsx",
+        [{"ID": "G1", "Title": "Grow", "Owner": "P1"}],
+        people=[{"ID": "P1", "Name": "Ann"}],
+    )
+    set_dimension(path, "A1:XFD3")  # the goals, the first sheet
+    loaded, log = read_counting(path, monkeypatch)
+    assert [(g.id, g.owners) for g in loaded.goals] == [("G1", ("P1",))]
+    assert sorted(log) == [("loaded", "Goals"), ("streamed", "People")]
 
-    from alignhealth.loaders import calamine
-    from alignhealth.loaders.workbook import load_raw
 
-    goals = [{"ID": f"G{n}", "Title": f"Goal {n}", "Owner": "P1"} for n in range(200)]
-    path = write_workbook(tmp_path / "lanes.xlsx", goals, people=[{"ID": "P1", "Name": "Ann"}] * 3)
-    opened: list[list[str]] = []  # per copy of the workbook opened, the sheets it loaded
-    real = python_calamine.CalamineWorkbook.from_path
+def test_declared_width_reads_the_dimension_from_the_head_of_the_sheet(tmp_path: Path) -> None:
+    from alignhealth.loaders.excel import declared_width, sheet_parts
 
-    class Counting:
-        def __init__(self, book: Any) -> None:
-            self.book = book
-            self.loaded: list[str] = []
-            opened.append(self.loaded)
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self.book, name)
-
-        def get_sheet_by_name(self, name: str) -> Any:
-            self.loaded.append(name)
-            return self.book.get_sheet_by_name(name)
-
-    def counting(name: str) -> Any:
-        return Counting(real(name))
-
-    def read() -> Any:
-        raw = calamine.read_calamine(path, xlsx=True)
-        try:
-            loaded = load_raw(raw, "lanes.xlsx")
-        finally:
-            raw.close()
-        return [(g.id, g.title, g.owners, g.origin.row) for g in loaded.goals], [
-            (p.kind, p.location.cell) for p in loaded.problems
-        ]
-
-    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", counting)
-    one_lane = read()
-    assert opened == [["People", "Goals"]]  # smallest first, from one copy
-    opened.clear()
-    monkeypatch.setattr(calamine, "LANE_FROM", 1)  # every workbook is "large"
-    assert read() == one_lane
-    # the goals from a second copy, opened beside the first
-    assert sorted(opened) == [["Goals"], ["People"]]
-    assert len(one_lane[0]) == 200 and len(one_lane[1]) == 2  # the two duplicate people
+    path = write_workbook(tmp_path / "d.xlsx", [{"ID": "G1", "Title": "Grow"}])
+    member = sheet_parts(path)["Goals"]
+    assert declared_width(path, member) == 2
+    for ref, width in (("A1:XFD1048576", 16384), ("C3:AA9", 27), ("B7", 2)):
+        set_dimension(path, ref)
+        assert declared_width(path, member) == width
+    assert declared_width(path, "xl/worksheets/missing.xml") == 0
 
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme-goals.xlsx"
@@ -760,3 +756,98 @@ def test_a_reader_that_overstays_is_stopped_for_sure() -> None:
         reader.open()
     assert caught.value.code == "timeout"
     assert not reader.process.is_alive()  # killed (or ended) before the error was raised
+
+
+def lane_workbook(tmp_path: Path, notes: int = 0) -> Path:
+    """Goals (the largest sheet, unless ``notes`` rows of a sheet nobody reads outgrow
+    them), and people."""
+    goals = [["ID", "Title", "Owner"]] + [[f"G{n}", f"Goal {n}", "P1"] for n in range(300)]
+    sheets = {"Goals": goals, "People": [["ID", "Name"]] + [["P1", "Ann"]] * 3}
+    if notes:
+        sheets["Notes"] = [["note"]] + [[f"a long note, number {n}"] * 6 for n in range(notes)]
+    return write_workbook(tmp_path / "lanes.xlsx", sheets=sheets)
+
+
+def read_isolated_records(path: Path) -> tuple[Any, Any]:
+    from alignhealth.loaders.isolation import IsolatedReader
+    from alignhealth.loaders.workbook import load_raw
+
+    reader = IsolatedReader(path, "calamine-xlsx")
+    lane = reader.lane
+    raw = reader.open()
+    try:
+        loaded = load_raw(raw, path.name)
+    finally:
+        raw.close()
+    records = [(g.id, g.title, g.owners, g.origin.row) for g in loaded.goals]
+    return (records, sorted((p.kind, p.location.cell) for p in loaded.problems)), lane
+
+
+def test_the_largest_sheet_is_streamed_by_a_second_child_and_reads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alignhealth.loaders import isolation
+
+    path = lane_workbook(tmp_path)
+    alone, no_lane = read_isolated_records(path)
+    assert no_lane is None  # a small workbook: one child
+    monkeypatch.setattr(isolation, "LANE_FROM", 1)  # every workbook is "large"
+    beside, lane = read_isolated_records(path)
+    assert beside == alone
+    assert len(alone[0]) == 300 and len(alone[1]) == 2  # the two duplicate people
+    assert lane is not None and lane.name == "Goals" and lane.taken and lane.done
+    lane.process.join(30)
+    assert lane.process.exitcode == 0  # it ended by itself once its rows were taken
+
+
+def test_a_second_child_whose_sheet_is_not_read_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alignhealth.loaders import isolation
+
+    monkeypatch.setattr(isolation, "LANE_FROM", 1)
+    from alignhealth.loaders.workbook import load_raw
+
+    path = lane_workbook(tmp_path, notes=2000)  # the notes are the largest sheet
+    reader = isolation.IsolatedReader(path, "calamine-xlsx")
+    lane = reader.lane
+    assert lane is not None and lane.name == "Notes"
+    raw = reader.open()
+    try:
+        assert len(load_raw(raw, path.name).goals) == 300
+        # stopped once the sheets to read were known, not left streaming until the end
+        assert reader.lane is None and not lane.taken
+        assert lane.process.exitcode is not None
+    finally:
+        raw.close()
+
+
+def test_a_second_child_that_dies_is_one_clear_error_and_leaves_no_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from alignhealth.loaders import isolation
+    from alignhealth.sharing import can_fork
+
+    if not can_fork():
+        pytest.skip("the death is patched into a forked child")
+    monkeypatch.setattr(isolation, "LANE_FROM", 1)
+
+    def die(self: Any, message: object) -> None:
+        os._exit(3)
+
+    monkeypatch.setattr(isolation._Ahead, "send", die)
+    path = lane_workbook(tmp_path)
+    reader = isolation.IsolatedReader(path, "calamine-xlsx")
+    lane = reader.lane
+    raw = reader.open()
+    from alignhealth.loaders.workbook import load_raw
+
+    with pytest.raises(InputError) as caught:
+        load_raw(raw, path.name)
+    raw.close()
+    assert caught.value.code == "reader-crashed" and "exit code 3" in caught.value.message
+    assert lane is not None and not lane.process.is_alive()
+    reader.process.join(30)
+    assert not reader.process.is_alive()

@@ -1,5 +1,6 @@
-"""Both .xlsx readers (python-calamine, the fast default, and openpyxl, the fallback) give
-the same entities, values and cell locations."""
+"""Both .xlsx readers (calamine, the fast default, and openpyxl, the fallback) give the
+same entities, values and cell locations; and calamine gives the same whether it streams
+a sheet (python-calamine-plus) or loads it whole (a sheet too wide to stream)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,36 @@ def test_both_readers_agree(name: str, tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("ALIGNHEALTH_READER", "openpyxl")
     slow = snapshot(load_workbook(path))
     assert fast == slow
+
+
+@pytest.mark.parametrize("name", list(WORKBOOKS))
+def test_streamed_and_loaded_sheets_agree(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alignhealth.loaders import calamine
+    from alignhealth.loaders.workbook import load_raw
+
+    path = WORKBOOKS[name](tmp_path)
+    streamed: list[str] = []
+    real = calamine._SheetLoader.sheet
+
+    def sheet(self: Any, name: str) -> Any:
+        streamed.append(f"{name in self.streamed}")
+        return real(self, name)
+
+    monkeypatch.setattr(calamine._SheetLoader, "sheet", sheet)
+
+    def read() -> dict[str, Any]:
+        raw = calamine.read_calamine(path, xlsx=True)
+        try:
+            return snapshot(load_raw(raw, path.name))
+        finally:
+            raw.close()
+
+    by_stream = read()
+    monkeypatch.setattr(calamine, "STREAM_WIDTH", -1)  # no sheet may be streamed
+    assert read() == by_stream
+    assert "True" in streamed and streamed[-1] == "False"
 
 
 def test_the_fast_reader_falls_back_where_it_fails(tmp_path: Path) -> None:

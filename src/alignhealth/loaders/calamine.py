@@ -1,9 +1,14 @@
-"""Read .xls, .xlsb, .ods (and Strict Open XML .xlsx) with python-calamine.
+"""Read .xlsx, .xls, .xlsb and .ods with python-calamine.
 
-calamine turns Excel error cells into empty strings and drops formulas without a saved
-value, so those cannot be reported for these formats; it always runs in the isolated
-reader process (:mod:`alignhealth.loaders.isolation`), because a pathological file can make
-it abort the whole interpreter.
+An .xlsx's sheets are streamed row by row (python-calamine-plus, a fork of
+python-calamine that decodes rows straight from the zipped XML), so that the parent
+parses the first rows of a sheet while the rest are still being read; other formats, and
+a sheet that declares itself too wide to stream, are loaded whole by python-calamine.
+calamine turns Excel error cells into empty strings (or their text, streaming) and drops
+formulas without a saved value, so for .xlsx a byte scan of the sheet's XML restores them;
+for the other formats they cannot be reported. It always runs in the isolated reader
+process (:mod:`alignhealth.loaders.isolation`), because a pathological file can make it
+abort the whole interpreter.
 """
 
 from __future__ import annotations
@@ -20,7 +25,14 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from alignhealth.errors import InputError
-from alignhealth.loaders.excel import SheetScan, fill_merged, scan_sheet, sheet_parts
+from alignhealth.loaders.excel import (
+    SheetScan,
+    declared_width,
+    fill_merged,
+    scan_sheet,
+    sheet_parts,
+    sheet_sizes,
+)
 from alignhealth.loaders.raw import (
     CellError,
     RawSheet,
@@ -34,20 +46,20 @@ from alignhealth.loaders.raw import (
 def read_calamine(path: Path, xlsx: bool = False) -> RawWorkbook:
     """Open ``path`` with python-calamine (read-only).
 
-    For an .xlsx, a byte scan of each sheet's XML restores what calamine cannot see: error
-    values, formulas without a saved value, hidden rows.
+    For an .xlsx, its sheets are streamed (see the module), and a byte scan of each sheet's
+    XML restores what calamine cannot see: error values, formulas without a saved value,
+    hidden rows.
     """
-    import python_calamine
-
     name = str(path)
     parts = sheet_parts(path) if xlsx else {}
-    sizes = _part_sizes(path, parts)
-    sheet_sizes = {sheet: sizes.get(member, 0) for sheet, member in parts.items()}
-    # A second copy for the largest sheet opens beside the first (see _SheetLoader).
-    lane = _Lane(name) if max(sheet_sizes.values(), default=0) >= LANE_FROM else None
+    import python_calamine
+    import python_calamine_plus
+
+    calamine: Any = python_calamine_plus if parts else python_calamine
+    sizes = sheet_sizes(path, parts)
     try:
-        book = python_calamine.CalamineWorkbook.from_path(name)
-    except python_calamine.PasswordError:
+        book = calamine.CalamineWorkbook.from_path(name)
+    except calamine.PasswordError:
         raise InputError(
             f"{name}: the workbook is password-protected; save an unprotected copy",
             code="encrypted",
@@ -61,13 +73,13 @@ def read_calamine(path: Path, xlsx: bool = False) -> RawWorkbook:
             location=name,
         ) from None
     metas = [m for m in book.sheets_metadata if "ChartSheet" not in str(m.typ)]
-    loader = _SheetLoader(book, path, parts if xlsx else None, sheet_sizes, lane)
+    loader = _SheetLoader(book, path, parts)
     sheets = [
         RawSheet(
             name=meta.name,
             hidden=not str(meta.visible).endswith(".Visible"),
             rows=no_rows,
-            size=sizes.get(parts.get(meta.name, ""), 0),
+            size=sizes.get(meta.name, 0),
         )
         for meta in metas
     ]
@@ -82,111 +94,76 @@ def read_calamine(path: Path, xlsx: bool = False) -> RawWorkbook:
     )
 
 
-#: The size of sheet XML (bytes, unpacked) from which the largest sheet is loaded beside
-#: the others, from a second copy of the workbook (whose shared strings are read again).
-LANE_FROM = 8 * 1024 * 1024
-
-
-class _Lane:
-    """A second copy of the workbook, opened in a thread of its own from the start (its
-    shared strings are read while the first copy reads them), for the largest sheet."""
-
-    def __init__(self, path: str) -> None:
-        import python_calamine
-
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calamine-lane")
-        self.book = self.pool.submit(python_calamine.CalamineWorkbook.from_path, path)
-        self.used = False
+#: The most columns a streamed sheet may declare (its ``<dimension>``): a stream pads
+#: every row to the declared width, so a sheet declaring A1:XFD1 would send 16,384 cells
+#: a row. Such a sheet is loaded whole instead, which pads to the cells it really holds.
+STREAM_WIDTH = 1024
 
 
 class _SheetLoader:
-    """Loads sheets in a thread of its own, in the order they are wanted, ahead of the
-    rows being sent: calamine lets go of the GIL while it parses a sheet (as zlib does
-    while the byte scan inflates one), so loading the next sheet overlaps sending this
-    one, and the parent parsing it. A sheet nobody reads is never loaded.
+    """Gives each sheet's rows, with what the byte scan of its XML found.
 
-    The largest wanted sheet, when it is large (the goals of a big workbook), loads in a
-    second thread from a second copy of the workbook, from the start: the sheets are
-    otherwise loaded one after another, and the largest, read last, would keep the
-    parent waiting for the whole of its load.
+    An .xlsx's sheets (``parts`` known) are streamed as they are read, and only their
+    scans run ahead, in a thread of their own (zlib lets go of the GIL while it inflates).
+    A workbook has one stream at a time, and loading a sheet ends it: a sheet too wide to
+    stream is loaded only when it is read (the parent reads one sheet at a time).
+
+    Other formats are loaded whole, in a thread of their own, in the order they are
+    wanted, ahead of the rows being sent: calamine lets go of the GIL while it parses a
+    sheet, so loading the next sheet overlaps sending this one, and the parent parsing
+    it. A sheet nobody reads is never loaded.
     """
 
-    def __init__(
-        self,
-        book: Any,
-        path: Path,
-        parts: dict[str, str] | None,
-        sizes: dict[str, int],
-        lane: _Lane | None = None,
-    ) -> None:
+    def __init__(self, book: Any, path: Path, parts: dict[str, str]) -> None:
         self.book = book
         self.path = path
         self.parts = parts
-        self.sizes = sizes
         self.loads: dict[str, Future[tuple[Any, SheetScan, list[str]]]] = {}
         self.scanned: dict[str, Future[SheetScan]] = {}
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calamine")
         self.scans = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan")
-        self.lane = lane
+        #: The sheets streamed, not loaded.
+        self.streamed = {
+            name for name, member in parts.items() if declared_width(path, member) <= STREAM_WIDTH
+        }
 
     def want(self, names: list[str]) -> None:
-        waiting = [name for name in names if name not in self.loads]
-        if self.parts is not None:  # scanned in the order wanted, whichever thread loads
-            for name in waiting:
-                member = self.parts.get(name)
-                # calamine gives the merged ranges itself
-                self.scanned[name] = self.scans.submit(scan_sheet, self.path, member, False)
-        largest = max(waiting, key=lambda name: self.sizes.get(name, 0), default=None)
-        lane = self.lane
-        if lane is not None and not lane.used and largest is not None:
-            # The first sheets wanted are those the workbook loader reads, all at once: the
-            # lane takes the largest of them (the workbook has a sheet of LANE_FROM or more).
-            lane.used = True
-            self.loads[largest] = lane.pool.submit(self._load_aside, largest)
-        for name in waiting:
-            if name not in self.loads:
-                self.loads[name] = self.pool.submit(self._load, name, self.book)
+        for name in names:
+            if name in self.parts and name not in self.scanned:
+                # calamine gives the merged ranges of a loaded sheet itself
+                merged = name in self.streamed
+                self.scanned[name] = self.scans.submit(
+                    scan_sheet, self.path, self.parts[name], merged
+                )
+            if not self.parts and name not in self.loads:
+                self.loads[name] = self.pool.submit(self._load, name)
 
     def close(self) -> None:
         """Stop the loading threads (a load under way finishes first). In the isolated
         reader's process they end with it; a caller that reads in its own process must
         close, or the threads outlive the read (and a process with threads cannot safely
         fork, so rules and readers after it would not share the cores)."""
-        pools = [self.pool, self.scans] + ([self.lane.pool] if self.lane else [])
-        for pool in pools:
+        for pool in (self.pool, self.scans):
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def sheet(self, name: str) -> tuple[Any, SheetScan, list[str]]:
+    def sheet(self, name: str) -> tuple[Iterable[list[object]], SheetScan, list[str]]:
+        """The sheet's rows (from column A of row 1), its scan and its merged ranges."""
         self.want([name])
-        return self.loads[name].result()
+        if name in self.streamed:
+            scan = self.scanned[name].result()
+            return self.book.stream_sheet_by_name(name), scan, scan.merged
+        load = self.loads.get(name)
+        sheet, scan, merged = load.result() if load is not None else self._load(name)
+        return sheet.iter_rows(), scan, merged
 
-    def _load_aside(self, name: str) -> tuple[Any, SheetScan, list[str]]:
-        assert self.lane is not None
-        book = self.lane.book.result()
-        try:
-            return self._load(name, book)
-        finally:
-            book.close()  # the sheet keeps its cells; the second copy's strings go
-
-    def _load(self, name: str, book: Any) -> tuple[Any, SheetScan, list[str]]:
+    def _load(self, name: str) -> tuple[Any, SheetScan, list[str]]:
         pending = self.scanned.get(name)
-        sheet = book.get_sheet_by_name(name)
+        sheet = self.book.get_sheet_by_name(name)
         merged = [
             f"{get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}"
             for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])
         ]
         return sheet, pending.result() if pending is not None else SheetScan(), merged
-
-
-def _part_sizes(path: Path, parts: dict[str, str]) -> dict[str, int]:
-    """The unpacked size of each sheet's XML (for the order sheets are best read in)."""
-    if not parts:
-        return {}
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return {info.filename: info.file_size for info in archive.infolist()}
-    except (zipfile.BadZipFile, OSError):
-        return {}
 
 
 def _is_1904(path: Path) -> bool:
@@ -205,15 +182,15 @@ def _rows(loader: _SheetLoader, raw: RawSheet) -> Any:
     before the first row."""
 
     def rows() -> RowStream:
-        sheet, scan, merged = loader.sheet(raw.name)
+        rows, scan, merged = loader.sheet(raw.name)
         raw.merged, raw.hidden_rows = merged, scan.hidden_rows
-        stream = _values(sheet, scan)
+        stream = _values(rows, scan)
         return fill_merged(stream, merged) if merged else stream
 
     return rows
 
 
-def _values(sheet: Any, scan: SheetScan) -> RowStream:
+def _values(rows: Iterable[list[object]], scan: SheetScan) -> RowStream:
     marks: dict[int, list[tuple[int, object]]] = {}
     for (row, col), text in scan.errors.items():
         marks.setdefault(row, []).append((col, CellError(text)))
@@ -221,7 +198,7 @@ def _values(sheet: Any, scan: SheetScan) -> RowStream:
         marks.setdefault(row, []).append(
             (col, UncalculatedFormula("formula without a saved value"))
         )
-    return _marked(sheet, marks)
+    return _marked(rows, marks)
 
 
 #: Values remembered per sheet so that equal text and dates are one object.
@@ -236,15 +213,16 @@ CLEAN_ROWS = 512
 UNIQUE_SHARE = 0.9
 
 
-def _marked(sheet: Any, marks: dict[int, list[tuple[int, object]]]) -> RowStream:
+def _marked(rows: Iterable[list[object]], marks: dict[int, list[tuple[int, object]]]) -> RowStream:
     seen_data = False
-    for index, row in enumerate(_cleaned(sheet.iter_rows()), start=1):
+    for index, row in enumerate(_cleaned(rows), start=1):
         if marks:
+            # What the scan found replaces the reader's value: an error cell reads as
+            # empty when loaded and as its text ("#N/A") when streamed.
             for col, value in marks.get(index, ()):
                 if col >= len(row):
                     row.extend([None] * (col + 1 - len(row)))
-                if row[col] is None:
-                    row[col] = value
+                row[col] = value
         while row and row[-1] is None:
             row.pop()
         if row:

@@ -176,6 +176,39 @@ def sheet_parts(path: Path) -> dict[str, str]:
     return parts
 
 
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)?[0-9]*(?::([A-Z]+)[0-9]*)?"')
+#: How much of a sheet's XML is searched for its ``<dimension>``, which comes before
+#: the cells (after the sheet's properties).
+_HEAD = 1 << 16
+
+
+def declared_width(path: Path, member: str) -> int:
+    """How many columns the sheet's ``<dimension>`` declares (0 where it declares none):
+    from the head of its XML, without reading the cells."""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+            head = stream.read(_HEAD)
+    except (KeyError, zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+        return 0
+    match = _DIMENSION.search(head)
+    if match is None:
+        return 0
+    last = match[2] or match[1]
+    return column_index_from_string(last.decode("ascii")) if last else 0
+
+
+def sheet_sizes(path: Path, parts: dict[str, str]) -> dict[str, int]:
+    """Sheet name -> the unpacked size of its XML (bytes), for the sheets of ``parts``."""
+    if not parts:
+        return {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sizes = {info.filename: info.file_size for info in archive.infolist()}
+    except (zipfile.BadZipFile, OSError):
+        return {}
+    return {sheet: sizes.get(member, 0) for sheet, member in parts.items()}
+
+
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 # A cell whose only content is a formula: no <v> saved beside it.

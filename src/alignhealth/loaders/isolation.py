@@ -13,19 +13,30 @@ import contextlib
 import faulthandler
 import multiprocessing
 import os
+import pickle
 import signal
 import tempfile
+import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+from queue import SimpleQueue
 from typing import Any
 
 from alignhealth.errors import InputError
+from alignhealth.loaders.excel import sheet_parts, sheet_sizes
 from alignhealth.loaders.raw import RawSheet, RawWorkbook, RowStream, no_rows
 from alignhealth.sharing import can_fork
 
 CHUNK_ROWS = 2000
+
+#: The unpacked size of sheet XML (bytes) from which the largest sheet read is streamed
+#: by a second child from the moment it is known to be wanted, ahead of the parent asking
+#: for it (the goals of a large workbook): one child streams and sends a sheet at a time,
+#: as fast as one core, while the parent parses the smaller sheets on the other.
+LANE_FROM = 8 * 1024 * 1024
 
 
 def _env_number(name: str, default: float) -> float:
@@ -56,8 +67,11 @@ def _open(path: Path, backend: str) -> RawWorkbook:
     return read_xlsx(path)
 
 
-def _serve(conn: Connection, path: str, backend: str, memory: int, log: str) -> None:
-    """The child: open the workbook, then answer requests for rows until told to stop.
+def _serve(
+    conn: Connection, path: str, backend: str, memory: int, log: str, lane: str | None = None
+) -> None:
+    """The child: open the workbook, then answer requests for rows until told to stop;
+    or, as a lane, stream the sheet named ``lane`` at once, and end.
 
     What native code writes as it dies (a Rust panic, "memory allocation of ... bytes
     failed", and its backtrace) goes to ``log``, not the user's terminal: the parent
@@ -102,6 +116,13 @@ def _serve(conn: Connection, path: str, backend: str, memory: int, log: str) -> 
             )
         )
         return
+    if lane is not None:
+        ahead = _Ahead(conn)
+        sheet = next(sheet for sheet in raw.sheets if sheet.name == lane)
+        raw.want([sheet])
+        _answer(ahead, 0, raw, sheet, path, memory)
+        ahead.close()
+        return
     sheets = [(s.name, s.hidden, s.merged, s.hidden_rows, s.size) for s in raw.sheets]
     conn.send(("ok", sheets, raw.notices, raw.date_epoch_1904))
     while True:
@@ -116,29 +137,41 @@ def _serve(conn: Connection, path: str, backend: str, memory: int, log: str) -> 
         if request[0] != "open":
             continue  # a cancel for a stream that already ended
         _, stream_id, index = request
-        try:
-            _stream(conn, stream_id, raw, raw.sheets[index])
-        except InputError as exc:
-            conn.send(("error", exc.message, exc.code, exc.location))
-        except MemoryError:
-            conn.send(
-                (
-                    "error",
-                    f"{path}: the sheet needs more memory than the "
-                    f"{memory // 1024**2} MiB allowed (ALIGNHEALTH_READ_MEMORY)",
-                    "too-large",
-                    path,
-                )
+        _answer(conn, stream_id, raw, raw.sheets[index], path, memory)
+
+
+def _answer(
+    conn: Connection | _Ahead,
+    stream_id: int,
+    raw: RawWorkbook,
+    sheet: RawSheet,
+    path: str,
+    memory: int,
+) -> None:
+    """Stream ``sheet``, or say in one message why it cannot be read."""
+    try:
+        _stream(conn, stream_id, raw, sheet)
+    except InputError as exc:
+        conn.send(("error", exc.message, exc.code, exc.location))
+    except MemoryError:
+        conn.send(
+            (
+                "error",
+                f"{path}: the sheet needs more memory than the "
+                f"{memory // 1024**2} MiB allowed (ALIGNHEALTH_READ_MEMORY)",
+                "too-large",
+                path,
             )
-        except Exception as exc:
-            conn.send(
-                (
-                    "error",
-                    f"{path}: the workbook cannot be read ({type(exc).__name__}: {exc})",
-                    "corrupt",
-                    path,
-                )
+        )
+    except Exception as exc:
+        conn.send(
+            (
+                "error",
+                f"{path}: the workbook cannot be read ({type(exc).__name__}: {exc})",
+                "corrupt",
+                path,
             )
+        )
 
 
 def _prefetch(raw: RawWorkbook, indexes: list[int]) -> None:
@@ -146,7 +179,37 @@ def _prefetch(raw: RawWorkbook, indexes: list[int]) -> None:
         raw.prefetch(indexes)
 
 
-def _stream(conn: Connection, stream_id: int, raw: RawWorkbook, sheet: RawSheet) -> None:
+class _Ahead:
+    """A lane's end of its pipe: messages are pickled as they are made and sent by a
+    thread of their own, so that the sheet is read to the end however far ahead of the
+    parent (the rows wait here, pickled, until it reads them)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.queue: SimpleQueue[bytes | None] = SimpleQueue()
+        self.thread = threading.Thread(target=self._send, daemon=True)
+        self.thread.start()
+
+    def send(self, message: object) -> None:
+        self.queue.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def poll(self) -> bool:
+        return False  # a lane is never asked anything: the parent stops it instead
+
+    def close(self) -> None:
+        """Wait until the parent has taken every message (or is gone)."""
+        self.queue.put(None)
+        self.thread.join()
+
+    def _send(self) -> None:
+        while (data := self.queue.get()) is not None:
+            try:
+                self.conn.send_bytes(data)
+            except OSError:
+                return  # the parent stopped reading
+
+
+def _stream(conn: Connection | _Ahead, stream_id: int, raw: RawWorkbook, sheet: RawSheet) -> None:
     """Send a sheet's rows ahead of the parent, in chunks, so that reading (here) and
     parsing (there) overlap; stop early when the parent cancels. A reader that loads
     sheets lazily knows the sheet's merged ranges and hidden rows once ``rows()`` has
@@ -167,7 +230,8 @@ def _stream(conn: Connection, stream_id: int, raw: RawWorkbook, sheet: RawSheet)
     conn.send(("end", stream_id))
 
 
-def _cancelled(conn: Connection, stream_id: int, raw: RawWorkbook) -> bool:
+def _cancelled(conn: Connection | _Ahead, stream_id: int, raw: RawWorkbook) -> bool:
+    assert isinstance(conn, Connection)  # a lane is never polled true
     message = conn.recv()
     if message[0] == "prefetch":
         _prefetch(raw, message[1])
@@ -185,26 +249,48 @@ class IsolatedReader:
         # fork is cheap and needs no re-import, but is unsafe beside other threads (a
         # progress display); then the child starts afresh.
         method = "fork" if can_fork() else "spawn"
-        context: Any = multiprocessing.get_context(method)
-        self.conn, child = context.Pipe()
-        handle, self.log = tempfile.mkstemp(prefix="alignhealth-reader-", suffix=".log")
-        os.close(handle)
-        self.process = context.Process(
-            target=_serve,
-            args=(child, str(path), backend, self.limits.memory, self.log),
-            daemon=True,
-        )
-        self.process.start()
-        child.close()
+        self.context: Any = multiprocessing.get_context(method)
+        self.process, self.conn, self.log = self._start(None)
+        #: The second child streaming the largest sheet ahead (see LANE_FROM); it starts
+        #: with the first, before the parent knows which sheets it will read.
+        self.lane: _Lane | None = None
+        if backend == "calamine-xlsx":
+            sizes = sheet_sizes(path, sheet_parts(path))
+            largest = max(sizes, key=sizes.__getitem__, default=None)
+            if largest is not None and sizes[largest] >= LANE_FROM:
+                self.lane = _Lane(largest, *self._start(largest))
         self.streams = 0
         #: The stream the child is sending, if the parent stopped reading it half way.
         self.active: int | None = None
         #: The child opened the workbook and answers requests (it did not overstay).
         self.ready = False
 
-    def _receive(self) -> Any:
+    def _start(self, lane: str | None) -> tuple[Any, Connection, str]:
+        conn, child = self.context.Pipe()
+        handle, log = tempfile.mkstemp(prefix="alignhealth-reader-", suffix=".log")
+        os.close(handle)
+        process = self.context.Process(
+            target=_serve,
+            args=(child, str(self.path), self.backend, self.limits.memory, log, lane),
+            daemon=True,
+        )
+        process.start()
+        child.close()
+        return process, conn, log
+
+    def _receive(self, lane: _Lane | None = None) -> Any:
+        """The next message from the child (or from ``lane``), or the error it means."""
+        conn, process, log = (
+            (lane.conn, lane.process, lane.log)
+            if lane
+            else (
+                self.conn,
+                self.process,
+                self.log,
+            )
+        )
         remaining = self.deadline - time.monotonic()
-        if remaining <= 0 or not self.conn.poll(remaining):
+        if remaining <= 0 or not conn.poll(remaining):
             self.ready = False  # it may be stuck: stopped for sure
             self.close()
             raise InputError(
@@ -215,16 +301,16 @@ class IsolatedReader:
                 location=str(self.path),
             )
         try:
-            message = self.conn.recv()
+            message = conn.recv()
         except (EOFError, OSError):
-            self.process.join(5)
-            code = self.process.exitcode
+            process.join(5)
+            code = process.exitcode
             how = (
                 f"signal {signal.Signals(-code).name}"
                 if code is not None and code < 0
                 else f"exit code {code}"
             )
-            said = self._last_words()
+            said = _last_words(log)
             if said:
                 how += f": {said}"
             self.close()
@@ -240,15 +326,6 @@ class IsolatedReader:
             raise InputError(message[1], code=message[2], location=message[3])
         return message
 
-    def _last_words(self) -> str:
-        """The first line the dead child wrote to its log (a native error), if any."""
-        try:
-            with open(self.log, encoding="utf-8", errors="replace") as handle:
-                lines = [line.strip() for line in handle.read(4096).splitlines()]
-        except OSError:
-            return ""
-        return next((line[:200] for line in lines if line), "")
-
     def open(self) -> RawWorkbook:
         _, sheets, notices, epoch_1904 = self._receive()
         self.ready = True
@@ -262,14 +339,31 @@ class IsolatedReader:
             date_epoch_1904=epoch_1904,
             reader=self.backend,
             closer=self.close,
-            prefetch=lambda indexes: self.conn.send(("prefetch", list(indexes))),
+            prefetch=lambda indexes: self._want(raw, indexes),
         )
         for index, sheet in enumerate(raw.sheets):
             sheet.rows = self._rows(index, sheet)
         return raw
 
+    def _want(self, raw: RawWorkbook, indexes: Sequence[int]) -> None:
+        """Tell the child which sheets will be read (not the lane's); a lane whose sheet
+        is not read is stopped."""
+        lane = self.lane
+        if lane is not None and not lane.taken:
+            wanted = [raw.sheets[index].name for index in indexes]
+            if lane.name in wanted:
+                indexes = [index for index in indexes if raw.sheets[index].name != lane.name]
+            else:
+                self._stop_lane()
+        self.conn.send(("prefetch", list(indexes)))
+
     def _rows(self, index: int, sheet: RawSheet) -> Any:
         def rows() -> RowStream:
+            lane = self.lane
+            if lane is not None and lane.name == sheet.name and not lane.taken:
+                lane.taken = True
+                yield from self._lane_rows(lane, sheet)
+                return
             if self.active is not None:
                 self._cancel(self.active)
             self.streams += 1
@@ -288,6 +382,17 @@ class IsolatedReader:
                     return
 
         return rows
+
+    def _lane_rows(self, lane: _Lane, sheet: RawSheet) -> RowStream:
+        while True:
+            message = self._receive(lane)
+            if message[0] == "rows":
+                yield from message[2]
+            elif message[0] == "meta":
+                sheet.merged, sheet.hidden_rows = message[2], message[3]
+            elif message[0] == "end":
+                lane.done = True
+                return
 
     def _cancel(self, stream_id: int) -> None:
         """Stop a stream the parent no longer reads, and drop what it already sent."""
@@ -314,6 +419,44 @@ class IsolatedReader:
         self.conn.close()
         with contextlib.suppress(OSError):
             os.unlink(self.log)
+        self._stop_lane()
+
+    def _stop_lane(self) -> None:
+        lane, self.lane = self.lane, None
+        if lane is None:
+            return
+        if not lane.done and lane.process.is_alive():
+            # A lane holds nothing worth waiting for, and does not end by itself until
+            # its sheet has been read to the end.
+            lane.process.kill()
+            lane.process.join(2)
+        lane.conn.close()
+        with contextlib.suppress(OSError):
+            os.unlink(lane.log)
+
+
+@dataclass
+class _Lane:
+    """The second child, streaming the sheet named ``name`` ahead of the parent."""
+
+    name: str
+    process: Any
+    conn: Connection
+    log: str
+    #: The parent has begun reading its rows (a second read goes to the first child).
+    taken: bool = False
+    #: It sent every row: it ends by itself.
+    done: bool = False
+
+
+def _last_words(log: str) -> str:
+    """The first line a dead child wrote to its log (a native error), if any."""
+    try:
+        with open(log, encoding="utf-8", errors="replace") as handle:
+            lines = [line.strip() for line in handle.read(4096).splitlines()]
+    except OSError:
+        return ""
+    return next((line[:200] for line in lines if line), "")
 
 
 def read_isolated(path: Path, backend: str, limits: Limits | None = None) -> RawWorkbook:
