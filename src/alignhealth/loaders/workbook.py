@@ -51,10 +51,11 @@ def read_raw(path: Path, encoding: str = "utf-8-sig") -> RawWorkbook:
     """Open ``path`` with the reader its content calls for.
 
     CSV is read here; every workbook format is read in an isolated child process, after
-    the package passed the guard (no zip bombs, no XML entities). python-calamine reads
-    everything (for .xlsx, a byte scan of the sheet XML restores the error values and
-    formulas without a saved value it cannot see); for .xlsx, openpyxl's streaming reader
-    is the fallback where calamine fails, and ALIGNHEALTH_READER=openpyxl chooses it.
+    the package passed the guard (no zip bombs, no XML entities). calamine reads
+    everything (an .xlsx's sheets streamed by python-calamine-plus, with a byte scan of
+    the sheet XML for the error values and formulas without a saved value it cannot see);
+    for .xlsx, openpyxl's streaming reader is the fallback where calamine fails, and
+    ALIGNHEALTH_READER=openpyxl chooses it.
     """
     if is_csv_dataset(path):
         return read_csv_folder(path, encoding)
@@ -275,8 +276,10 @@ def load_raw(
         progress=progress,
     )
     sheets = find_sheets(raw, mapping, ctx.notices)
-    # The largest sheet is read last: a reader that loads sheets ahead (calamine) loads it
-    # while the others are parsed. What reading finds is still told in the sheets' order.
+    # The largest sheet is read last: a reader that reads sheets ahead (calamine loads the
+    # next sheet; a large .xlsx's largest sheet is streamed by a second child from the
+    # start) reads it while the others are parsed. What reading finds is still told in
+    # the sheets' order.
     order = sorted(sheets, key=lambda kind: sheets[kind].size)
     raw.want([sheets[kind] for kind in order])
     reads: dict[SheetKind, SheetRead] = {}
