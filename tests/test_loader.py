@@ -851,3 +851,37 @@ def test_a_second_child_that_dies_is_one_clear_error_and_leaves_no_process(
     assert lane is not None and not lane.process.is_alive()
     reader.process.join(30)
     assert not reader.process.is_alive()
+
+
+def test_a_second_child_is_stopped_when_the_workbook_cannot_be_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alignhealth.loaders import isolation
+    from alignhealth.loaders.workbook import load_raw
+
+    monkeypatch.setattr(isolation, "LANE_FROM", 1)
+    path = write_workbook(tmp_path / "nogoals.xlsx", sheets={"Notes": [["a"]] * 500})
+    reader = isolation.IsolatedReader(path, "calamine-xlsx")
+    lane = reader.lane
+    raw = reader.open()
+    try:
+        with pytest.raises(InputError) as caught:
+            load_raw(raw, path.name)  # the head of the notes is read, and no goals found
+        assert caught.value.code == "no-goals-sheet"
+        # stopped as soon as the parent stopped reading its rows, not at close
+        assert lane is not None and lane.taken and not lane.process.is_alive()
+    finally:
+        raw.close()
+
+
+def test_a_sheet_whose_head_was_read_from_the_second_child_is_read_again_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alignhealth.loaders import isolation
+
+    monkeypatch.setattr(isolation, "LANE_FROM", 1)
+    rows = [["ID", "Title", "Owner"]] + [[f"G{n}", f"Goal {n}", "P1"] for n in range(300)]
+    path = write_workbook(tmp_path / "one.xlsx", sheets={"Sheet1": rows})
+    (records, problems), lane = read_isolated_records(path)  # found by its headers
+    assert [r[0] for r in records] == [f"G{n}" for n in range(300)] and problems == []
+    assert lane is not None and lane.taken and not lane.done

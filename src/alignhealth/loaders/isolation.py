@@ -384,15 +384,22 @@ class IsolatedReader:
         return rows
 
     def _lane_rows(self, lane: _Lane, sheet: RawSheet) -> RowStream:
-        while True:
-            message = self._receive(lane)
-            if message[0] == "rows":
-                yield from message[2]
-            elif message[0] == "meta":
-                sheet.merged, sheet.hidden_rows = message[2], message[3]
-            elif message[0] == "end":
-                lane.done = True
-                return
+        try:
+            while True:
+                message = self._receive(lane)
+                if message[0] == "rows":
+                    yield from message[2]
+                elif message[0] == "meta":
+                    sheet.merged, sheet.hidden_rows = message[2], message[3]
+                elif message[0] == "end":
+                    lane.done = True
+                    return
+        finally:
+            if not lane.done:
+                # The parent stopped half way (it looked at the head of the sheet for its
+                # headers, say): the rest would go unread while the lane took a core. A
+                # second read of the sheet goes to the first child.
+                self._stop_lane()
 
     def _cancel(self, stream_id: int) -> None:
         """Stop a stream the parent no longer reads, and drop what it already sent."""
