@@ -39,6 +39,20 @@ def rewrite(path: Path, change: dict[str, Any]) -> Path:
     return path
 
 
+def broken_people(folder: Path) -> Path:
+    """Goals, and a people sheet (read before the goals) with a cell that names a shared
+    string the workbook does not have."""
+    path = write_workbook(folder / "people.xlsx", GOALS, people=[{"ID": "ann", "Name": "Ann"}])
+    return rewrite(
+        path,
+        {
+            "xl/worksheets/sheet2.xml": lambda xml: xml.replace(
+                b"</sheetData>", b'<row r="9"><c r="A9" t="s"><v>999999</v></c></row></sheetData>'
+            )
+        },
+    )
+
+
 def sheet_xml(path: Path) -> str:
     return "xl/worksheets/sheet1.xml"
 

@@ -233,6 +233,15 @@ CASES = [
         "reader-crashed",
         env={"ALIGNHEALTH_READ_MEMORY": str(2 * 1024**3)},
     ),
+    Case(
+        # the first sheet read fails in both readers: one error naming it, then no other
+        # sheet is read from the stopped reader
+        "a sheet naming a shared string that is not there",
+        b.broken_people,
+        2,
+        ["people.xlsx", "sheet 'People' cannot be read"],
+        "corrupt",
+    ),
     # -- files that are read ---------------------------------------------------------------
     Case("Strict Open XML", b.strict, 0, goals=3),
     Case("legacy .xls", b.xls, 1, goals=3, findings=[("AH101", "Goals!C4")]),

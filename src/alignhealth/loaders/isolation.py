@@ -157,7 +157,7 @@ def _answer(
         conn.send(
             (
                 "error",
-                f"{path}: the sheet needs more memory than the "
+                f"{path}: sheet {sheet.name!r} needs more memory than the "
                 f"{memory // 1024**2} MiB allowed (ALIGNHEALTH_READ_MEMORY)",
                 "too-large",
                 path,
@@ -167,7 +167,8 @@ def _answer(
         conn.send(
             (
                 "error",
-                f"{path}: the workbook cannot be read ({type(exc).__name__}: {exc})",
+                f"{path}: sheet {sheet.name!r} cannot be read ({type(exc).__name__}: {exc}); "
+                "re-save it from Excel as .xlsx",
                 "corrupt",
                 path,
             )
@@ -264,6 +265,8 @@ class IsolatedReader:
         self.active: int | None = None
         #: The child opened the workbook and answers requests (it did not overstay).
         self.ready = False
+        #: Why reading failed, once it has.
+        self.failed: InputError | None = None
 
     def _start(self, lane: str | None) -> tuple[Any, Connection, str]:
         conn, child = self.context.Pipe()
@@ -278,8 +281,24 @@ class IsolatedReader:
         child.close()
         return process, conn, log
 
+    def _send(self, request: object) -> None:
+        if self.failed is not None:
+            raise self.failed
+        self.conn.send(request)
+
     def _receive(self, lane: _Lane | None = None) -> Any:
-        """The next message from the child (or from ``lane``), or the error it means."""
+        """The next message from the child (or from ``lane``), or the error it means. Once
+        reading failed (the children are stopped), every later read of any sheet fails
+        with the same error."""
+        if self.failed is not None:
+            raise self.failed
+        try:
+            return self._message(lane)
+        except InputError as exc:
+            self.failed = exc
+            raise
+
+    def _message(self, lane: _Lane | None) -> Any:
         conn, process, log = (
             (lane.conn, lane.process, lane.log)
             if lane
@@ -355,7 +374,7 @@ class IsolatedReader:
                 indexes = [index for index in indexes if raw.sheets[index].name != lane.name]
             else:
                 self._stop_lane()
-        self.conn.send(("prefetch", list(indexes)))
+        self._send(("prefetch", list(indexes)))
 
     def _rows(self, index: int, sheet: RawSheet) -> Any:
         def rows() -> RowStream:
@@ -368,7 +387,7 @@ class IsolatedReader:
                 self._cancel(self.active)
             self.streams += 1
             stream_id = self.active = self.streams
-            self.conn.send(("open", stream_id, index))
+            self._send(("open", stream_id, index))
             while True:
                 message = self._receive()
                 if message[1] != stream_id:
@@ -403,7 +422,7 @@ class IsolatedReader:
 
     def _cancel(self, stream_id: int) -> None:
         """Stop a stream the parent no longer reads, and drop what it already sent."""
-        self.conn.send(("cancel", stream_id))
+        self._send(("cancel", stream_id))
         while True:
             message = self._receive()
             if message[0] == "end" and message[1] == stream_id:
