@@ -18,7 +18,7 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -388,31 +388,21 @@ class IsolatedReader:
             self.streams += 1
             stream_id = self.active = self.streams
             self._send(("open", stream_id, index))
-            while True:
-                message = self._receive()
-                if message[1] != stream_id:
-                    continue
-                if message[0] == "rows":
-                    yield from message[2]
-                elif message[0] == "meta":
-                    sheet.merged, sheet.hidden_rows = message[2], message[3]
-                elif message[0] == "end":
-                    self.active = None
-                    return
+
+            def mine() -> Any:  # what is left of a stream cancelled before is dropped
+                while (message := self._receive())[1] != stream_id:
+                    pass
+                return message
+
+            yield from _stream_rows(sheet, mine)
+            self.active = None
 
         return rows
 
     def _lane_rows(self, lane: _Lane, sheet: RawSheet) -> RowStream:
         try:
-            while True:
-                message = self._receive(lane)
-                if message[0] == "rows":
-                    yield from message[2]
-                elif message[0] == "meta":
-                    sheet.merged, sheet.hidden_rows = message[2], message[3]
-                elif message[0] == "end":
-                    lane.done = True
-                    return
+            yield from _stream_rows(sheet, lambda: self._receive(lane))
+            lane.done = True
         finally:
             if not lane.done:
                 # The parent stopped half way (it looked at the head of the sheet for its
@@ -473,6 +463,19 @@ class _Lane:
     taken: bool = False
     #: It sent every row: it ends by itself.
     done: bool = False
+
+
+def _stream_rows(sheet: RawSheet, receive: Callable[[], Any]) -> RowStream:
+    """The rows of one stream's messages, to its end; the sheet's merged ranges and hidden
+    rows as they come."""
+    while True:
+        message = receive()
+        if message[0] == "rows":
+            yield from message[2]
+        elif message[0] == "meta":
+            sheet.merged, sheet.hidden_rows = message[2], message[3]
+        elif message[0] == "end":
+            return
 
 
 def _last_words(log: str) -> str:
