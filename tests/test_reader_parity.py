@@ -75,7 +75,7 @@ def test_streamed_and_loaded_sheets_agree(
     real = calamine._SheetLoader.sheet
 
     def sheet(self: Any, name: str) -> Any:
-        streamed.append(f"{name in self.streamed}")
+        streamed.append(f"{self.streams(name)}")
         return real(self, name)
 
     monkeypatch.setattr(calamine._SheetLoader, "sheet", sheet)

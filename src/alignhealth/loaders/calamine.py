@@ -44,7 +44,7 @@ from alignhealth.loaders.raw import (
 
 
 def read_calamine(path: Path, xlsx: bool = False) -> RawWorkbook:
-    """Open ``path`` with python-calamine (read-only).
+    """Open ``path`` with python-calamine, or python-calamine-plus for an .xlsx (read-only).
 
     For an .xlsx, its sheets are streamed (see the module), and a byte scan of each sheet's
     XML restores what calamine cannot see: error values, formulas without a saved value,
@@ -122,16 +122,23 @@ class _SheetLoader:
         self.scanned: dict[str, Future[SheetScan]] = {}
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calamine")
         self.scans = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan")
-        #: The sheets streamed, not loaded.
-        self.streamed = {
-            name for name, member in parts.items() if declared_width(path, member) <= STREAM_WIDTH
-        }
+        #: Whether each sheet looked at so far is streamed (or loaded).
+        self.streamed: dict[str, bool] = {}
+
+    def streams(self, name: str) -> bool:
+        """Whether the sheet is streamed: an .xlsx's sheet not declaring itself too wide."""
+        known = self.streamed.get(name)
+        if known is None:
+            member = self.parts.get(name)
+            known = member is not None and declared_width(self.path, member) <= STREAM_WIDTH
+            self.streamed[name] = known
+        return known
 
     def want(self, names: list[str]) -> None:
         for name in names:
             if name in self.parts and name not in self.scanned:
                 # calamine gives the merged ranges of a loaded sheet itself
-                merged = name in self.streamed
+                merged = self.streams(name)
                 self.scanned[name] = self.scans.submit(
                     scan_sheet, self.path, self.parts[name], merged
                 )
@@ -149,7 +156,7 @@ class _SheetLoader:
     def sheet(self, name: str) -> tuple[Iterable[list[object]], SheetScan, list[str]]:
         """The sheet's rows (from column A of row 1), its scan and its merged ranges."""
         self.want([name])
-        if name in self.streamed:
+        if self.streams(name):
             scan = self.scanned[name].result()
             return self.book.stream_sheet_by_name(name), scan, scan.merged
         load = self.loads.get(name)

@@ -299,15 +299,8 @@ class IsolatedReader:
             raise
 
     def _message(self, lane: _Lane | None) -> Any:
-        conn, process, log = (
-            (lane.conn, lane.process, lane.log)
-            if lane
-            else (
-                self.conn,
-                self.process,
-                self.log,
-            )
-        )
+        child = lane or self
+        conn, process, log = child.conn, child.process, child.log
         remaining = self.deadline - time.monotonic()
         if remaining <= 0 or not conn.poll(remaining):
             self.ready = False  # it may be stuck: stopped for sure
