@@ -32,7 +32,39 @@ WORKBOOKS: dict[str, Callable[[Path], Path]] = {
     ),
     "typed #N/A": lambda d: b.book_with(d, "na.xlsx", [h.HEADER, *h.ROWS], h._typed_na),
     "title block": lambda d: b.book_with(d, "tb.xlsx", [["Plan"], [], h.HEADER, *h.ROWS]),
+    "saved formula results, rich text, kinds of cell": lambda d: kinds_of_cell(d),
 }
+
+
+def kinds_of_cell(folder: Path) -> Path:
+    """Cells as Excel writes them (XlsxWriter): formulas with their saved results (a
+    number, text, true, an error), rich text, a date format on a number, true in a text
+    column, whole numbers as floats."""
+    import datetime as dt
+
+    import xlsxwriter
+
+    path = folder / "kinds.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Goals")
+    bold = book.add_format({"bold": True})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, ["ID", "Title", "Parent", "Level", "Owner", "Progress", "Due"])
+    sheet.write_row(1, 0, ["G1", "Grow", None, "Company", "ann", 0.25])
+    sheet.write_datetime(1, 6, dt.datetime(2026, 6, 30), day)
+    sheet.write(2, 0, "G2")
+    sheet.write_rich_string(2, 1, bold, "Sell", " more")
+    sheet.write_formula(2, 2, '="G"&"1"', None, "G1")
+    sheet.write_formula(2, 3, '="Division"', None, "Division")
+    sheet.write_boolean(2, 4, True)
+    sheet.write_formula(2, 5, "=1/2", None, 0.5)
+    sheet.write_number(2, 6, 46203.0, day)
+    sheet.write_row(3, 0, ["G3", "Make", "G1", "Division", "ann"])
+    sheet.write_formula(3, 6, "=1/0", None, "#DIV/0!")
+    sheet.write_row(4, 0, [7.0, "Seven", "G1", "Division", "ann", 1.0])
+    sheet.write_number(4, 6, 46203.0)  # a date without a date format
+    book.close()
+    return path
 
 
 def snapshot(loaded: LoadedWorkbook) -> dict[str, Any]:
