@@ -1,14 +1,16 @@
 """The rows python-calamine gives are cleaned a column of a chunk at a time: the result is
-what cleaning each cell in turn gives, and equal text and dates become one object."""
+what cleaning each cell in turn gives, and equal text and dates become one object; a
+sheet streamed by python-calamine-plus gives what python-calamine loads."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alignhealth.loaders import calamine
@@ -128,3 +130,77 @@ def test_the_table_of_shared_values_stays_bounded_within_a_wide_chunk() -> None:
     assert got[0] is not got[-1]
     (shared,) = list(calamine._cleaned([row]))  # with room for all: one object
     assert shared[0] is shared[-1]
+
+
+# A cell as Excel writes it: nothing, text, a number, true or false, a date, or an error a
+# formula saved.
+written = st.one_of(
+    st.none(),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=4),
+    st.sampled_from(["#N/A", "G1", " ", "=1+1"]),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=False, allow_infinity=False, width=64),
+    st.booleans(),
+    st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2100, 1, 1)),
+    st.just(CellError("#DIV/0!")),
+)
+
+
+def write_grid(path: Any, grid: list[list[object]]) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
+    sheet = book.add_worksheet("S")
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    for r, row in enumerate(grid):
+        for c, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, CellError):
+                sheet.write_formula(r, c, "=1/0", None, str(value))
+            elif isinstance(value, bool):
+                sheet.write_boolean(r, c, value)
+            elif isinstance(value, dt.date):
+                sheet.write_datetime(r, c, value, day)
+            elif isinstance(value, str):
+                sheet.write_string(r, c, value)
+            else:
+                sheet.write_number(r, c, value)
+    book.close()
+
+
+def whole_as_int(rows: list[tuple[int, Sequence[object]]]) -> list[object]:
+    """The rows with every whole float an int (python-calamine-plus gives 3 where
+    python-calamine gives 3.0), typed as ``typed`` does."""
+
+    def cell(v: object) -> object:
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        return v
+
+    return typed([(index, [cell(v) for v in values]) for index, values in rows])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(written, max_size=5), min_size=1, max_size=8))
+def test_a_streamed_sheet_gives_what_python_calamine_loads(grid: list[list[object]]) -> None:
+    import tempfile
+    from pathlib import Path
+
+    import python_calamine
+
+    from alignhealth.loaders.excel import scan_sheet, sheet_parts
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "grid.xlsx"
+        write_grid(path, grid)
+        raw = calamine.read_calamine(path, xlsx=True)
+        try:
+            streamed = [(n, list(v)) for n, v in raw.sheets[0].rows()]
+        finally:
+            raw.close()
+        scan = scan_sheet(path, sheet_parts(path)["S"])
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        loaded = list(calamine._values(calamine._from_column_a(book.get_sheet_by_name("S")), scan))
+        book.close()
+    assert whole_as_int(streamed) == whole_as_int(loaded)

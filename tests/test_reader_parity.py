@@ -33,6 +33,10 @@ WORKBOOKS: dict[str, Callable[[Path], Path]] = {
     "typed #N/A": lambda d: b.book_with(d, "na.xlsx", [h.HEADER, *h.ROWS], h._typed_na),
     "title block": lambda d: b.book_with(d, "tb.xlsx", [["Plan"], [], h.HEADER, *h.ROWS]),
     "saved formula results, rich text, kinds of cell": lambda d: kinds_of_cell(d),
+    # calamine loads a sheet from its first column that holds anything
+    "a table from column C": lambda d: b.book_with(
+        d, "c.xlsx", [[None, None, *row] for row in (h.HEADER, *h.ROWS, ["G3", "Make", "G9"])]
+    ),
 }
 
 

@@ -161,7 +161,7 @@ class _SheetLoader:
             return self.book.stream_sheet_by_name(name), scan, scan.merged
         load = self.loads.get(name)
         sheet, scan, merged = load.result() if load is not None else self._load(name)
-        return sheet.iter_rows(), scan, merged
+        return _from_column_a(sheet), scan, merged
 
     def _load(self, name: str) -> tuple[Any, SheetScan, list[str]]:
         pending = self.scanned.get(name)
@@ -171,6 +171,18 @@ class _SheetLoader:
             for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])
         ]
         return sheet, pending.result() if pending is not None else SheetScan(), merged
+
+
+def _from_column_a(sheet: Any) -> Iterable[list[object]]:
+    """A loaded sheet's rows from column A: calamine gives them from row 1 but from the
+    first column that holds anything, so a table that starts in column B would have its
+    cells named one column to the left."""
+    rows: Iterable[list[object]] = sheet.iter_rows()
+    first = (sheet.start or (0, 0))[1]
+    if not first:
+        return rows
+    pad: list[object] = [""] * first
+    return (pad + row for row in rows)
 
 
 def _is_1904(path: Path) -> bool:
