@@ -5,17 +5,22 @@ a sheet (python-calamine-plus) or loads it whole (a sheet too wide to stream).""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from alignhealth.loaders.raw import CellError
 from alignhealth.loaders.result import LoadedWorkbook
 from alignhealth.loaders.workbook import load_workbook
 from alignhealth.template import write_template
 from tests.hostile import build as b
 from tests.hostile import test_hostile as h
+from tests.test_calamine_rows import write_grid
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme-goals.xlsx"
 
@@ -170,3 +175,55 @@ def test_generated_10k_workbook_same_findings_on_both_readers(
     for code, _, _ in fast:
         counts[code] = counts.get(code, 0) + 1
     assert {code: counts.get(code, 0) for code in planted} == planted
+
+
+# A goal table's cells: ids, names, levels and statuses, numbers, dates, true or false,
+# blanks and saved errors, in any column.
+table_cell = st.one_of(
+    st.none(),
+    st.sampled_from(["G1", "G2", "G3", "ann", "Company", "Team", "Green", "Red", " ", "#N/A"]),
+    st.text(alphabet="ab G1,;", max_size=6),
+    st.integers(-5, 50_000),
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+    st.booleans(),
+    st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2040, 1, 1)),
+    st.just(CellError("#REF!")),
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    margin=st.integers(0, 2),
+    top=st.integers(0, 2),
+    rows=st.lists(st.lists(table_cell, min_size=7, max_size=8), min_size=1, max_size=6),
+)
+def test_any_goal_table_reads_the_same_streamed_loaded_and_with_openpyxl(
+    margin: int, top: int, rows: list[list[object]]
+) -> None:
+    """Random tables under a goal header, written as Excel writes them, ``top`` rows
+    down and ``margin`` columns in: the three ways of reading give the same records,
+    problems (with their cells) and notices."""
+    import tempfile
+
+    from alignhealth.loaders import calamine
+    from alignhealth.loaders.excel import read_xlsx
+    from alignhealth.loaders.workbook import load_raw
+
+    header = ["ID", "Title", "Parent", "Level", "Owner", "Status", "Due", "Progress"]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "random.xlsx"
+        write_grid(path, [[]] * top + [[None] * margin + row for row in [header, *rows]])
+
+        def read(raw: Any) -> dict[str, Any]:
+            try:
+                return snapshot(load_raw(raw, path.name))
+            finally:
+                raw.close()
+
+        streamed = read(calamine.read_calamine(path, xlsx=True))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(calamine, "STREAM_WIDTH", -1)
+            loaded = read(calamine.read_calamine(path, xlsx=True))
+        by_openpyxl = read(read_xlsx(path))
+    assert streamed == loaded
+    assert streamed == by_openpyxl
