@@ -137,14 +137,16 @@ def bad_crc(folder: Path) -> Path:
     return path
 
 
-def xls(folder: Path) -> Path:
+def xls(folder: Path, margin: int = 0) -> Path:
+    """A legacy .xls goal sheet, ``margin`` columns in (calamine loads a sheet from its
+    first column that holds anything)."""
     import xlwt
 
     book = xlwt.Workbook()
     sheet = book.add_sheet("Goals")
     headers = ["ID", "Title", "Parent", "Level", "Owner", "Due"]
     for col, header in enumerate(headers):
-        sheet.write(0, col, header)
+        sheet.write(0, margin + col, header)
     style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
     rows = [
         ["G1", "Grow", "", "Company", "ann", dt.date(2026, 12, 31)],
@@ -152,7 +154,7 @@ def xls(folder: Path) -> Path:
         ["G3", "Orphan", "", "Team", "ann", dt.date(2026, 12, 31)],
     ]
     for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row):
+        for c, value in enumerate(row, start=margin):
             if isinstance(value, dt.date):
                 sheet.write(r, c, value, style)
             else:

@@ -245,6 +245,13 @@ CASES = [
     # -- files that are read ---------------------------------------------------------------
     Case("Strict Open XML", b.strict, 0, goals=3),
     Case("legacy .xls", b.xls, 1, goals=3, findings=[("AH101", "Goals!C4")]),
+    Case(
+        "legacy .xls, two columns in",
+        lambda d: b.xls(d, margin=2),
+        1,
+        goals=3,
+        findings=[("AH101", "Goals!E4")],
+    ),
     Case("OpenDocument .ods", b.ods, 1, goals=3, findings=[("AH101", "Goals!C4")]),
     Case(
         "CSV saved as .xlsx",
