@@ -783,11 +783,17 @@ def read_isolated_records(path: Path) -> tuple[Any, Any]:
     return (records, sorted((p.kind, p.location.cell) for p in loaded.problems)), lane
 
 
+@pytest.mark.parametrize("start", ["fork", "spawn"])
 def test_the_largest_sheet_is_streamed_by_a_second_child_and_reads_the_same(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    start: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from alignhealth.loaders import isolation
+    from alignhealth.sharing import can_fork
 
+    if start == "fork" and not can_fork():
+        pytest.skip("this process cannot fork safely")
+    if start == "spawn":  # as beside a progress display's thread
+        monkeypatch.setattr(isolation, "can_fork", lambda: False)
     path = lane_workbook(tmp_path)
     alone, no_lane = read_isolated_records(path)
     assert no_lane is None  # a small workbook: one child
@@ -796,6 +802,7 @@ def test_the_largest_sheet_is_streamed_by_a_second_child_and_reads_the_same(
     assert beside == alone
     assert len(alone[0]) == 300 and len(alone[1]) == 2  # the two duplicate people
     assert lane is not None and lane.name == "Goals" and lane.taken and lane.done
+    assert type(lane.process).__name__ == f"{start.title()}Process"
     lane.process.join(30)
     assert lane.process.exitcode == 0  # it ended by itself once its rows were taken
 
