@@ -146,11 +146,12 @@ written = st.one_of(
 )
 
 
-def write_grid(path: Any, grid: list[list[object]]) -> None:
+def write_grid(path: Any, grid: list[list[object]], name: str = "S") -> None:
+    """``grid`` written as sheet ``name`` by XlsxWriter, as Excel writes it."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
-    sheet = book.add_worksheet("S")
+    sheet = book.add_worksheet(name)
     day = book.add_format({"num_format": "yyyy-mm-dd"})
     for r, row in enumerate(grid):
         for c, value in enumerate(row):
