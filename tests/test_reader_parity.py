@@ -322,3 +322,77 @@ def test_any_goal_table_reads_the_same_from_xls_and_ods_as_from_xlsx(
             return found
 
         assert read(other, False) == read(xlsx, True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    margin=st.integers(0, 1),
+    rows=st.lists(
+        st.lists(
+            plain_cell.map(lambda v: round(v, 3) if isinstance(v, float) else v),
+            min_size=8,
+            max_size=8,
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    merges=st.lists(
+        st.tuples(st.integers(1, 7), st.integers(1, 9), st.integers(0, 2), st.integers(0, 2)),
+        max_size=3,
+    ),
+    hidden=st.lists(st.integers(1, 7), max_size=2),
+)
+def test_merged_ranges_and_hidden_rows_read_the_same_three_ways(
+    margin: int,
+    rows: list[list[object]],
+    merges: list[tuple[int, int, int, int]],
+    hidden: list[int],
+) -> None:
+    """Merged ranges (their top-left value fills them, a merged header included) and
+    hidden rows, anywhere in a goal table: streamed, loaded and openpyxl agree, errors
+    included."""
+    import tempfile
+
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    from alignhealth.errors import InputError
+    from alignhealth.loaders import calamine
+    from alignhealth.loaders.excel import read_xlsx
+    from alignhealth.loaders.workbook import load_raw
+
+    header = ["ID", "Title", "Parent", "Level", "Owner", "Status", "Due", "Progress"]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Goals"
+    for r, row in enumerate([header, *rows], start=1):
+        for c, value in enumerate(row, start=1 + margin):
+            if value is not None:
+                sheet.cell(r, c, value)
+    taken: set[tuple[int, int]] = set()
+    for r0, c0, down, across in merges:
+        cells = {(r, c) for r in range(r0, r0 + down + 1) for c in range(c0, c0 + across + 1)}
+        if (down or across) and not cells & taken:
+            taken |= cells
+            last = f"{get_column_letter(c0 + across)}{r0 + down}"
+            sheet.merge_cells(f"{get_column_letter(c0)}{r0}:{last}")
+    for row_number in hidden:
+        sheet.row_dimensions[row_number].hidden = True
+
+    def read(raw: Any) -> Any:
+        try:
+            return snapshot(load_raw(raw, "m"))
+        except InputError as exc:  # a merged header can name a column twice
+            return (exc.code, exc.message)
+        finally:
+            raw.close()
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "m.xlsx"
+        book.save(path)
+        streamed = read(calamine.read_calamine(path, xlsx=True))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(calamine, "STREAM_WIDTH", -1)
+            loaded = read(calamine.read_calamine(path, xlsx=True))
+        by_openpyxl = read(read_xlsx(path))
+    assert streamed == loaded == by_openpyxl
