@@ -189,6 +189,17 @@ plain_cell = st.one_of(
     st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2040, 1, 1)),
 )
 table_cell = st.one_of(plain_cell, st.just(CellError("#REF!")))
+#: Rows of cells that every writer keeps exactly (numbers to three places), no errors.
+exact_rows = st.lists(
+    st.lists(
+        plain_cell.map(lambda v: round(v, 3) if isinstance(v, float) else v),
+        min_size=8,
+        max_size=8,
+    ),
+    min_size=1,
+    max_size=5,
+)
+GOAL_HEADER = ["ID", "Title", "Parent", "Level", "Owner", "Status", "Due", "Progress"]
 
 
 @settings(max_examples=30, deadline=None)
@@ -209,10 +220,9 @@ def test_any_goal_table_reads_the_same_streamed_loaded_and_with_openpyxl(
     from alignhealth.loaders.excel import read_xlsx
     from alignhealth.loaders.workbook import load_raw
 
-    header = ["ID", "Title", "Parent", "Level", "Owner", "Status", "Due", "Progress"]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "random.xlsx"
-        write_grid(path, [[]] * top + [[None] * margin + row for row in [header, *rows]])
+        write_grid(path, [[]] * top + [[None] * margin + row for row in [GOAL_HEADER, *rows]])
 
         def read(raw: Any) -> dict[str, Any]:
             try:
@@ -283,16 +293,7 @@ LEGACY_WRITERS: dict[str, Callable[[Path, list[list[object]]], None]] = {
 @given(
     margin=st.integers(0, 2),
     top=st.integers(0, 2),
-    rows=st.lists(
-        st.lists(
-            # numbers a writer keeps exactly, and no saved errors (xlwt and odfpy write none)
-            plain_cell.map(lambda v: round(v, 3) if isinstance(v, float) else v),
-            min_size=8,
-            max_size=8,
-        ),
-        min_size=1,
-        max_size=5,
-    ),
+    rows=exact_rows,  # xlwt and odfpy write no saved errors
 )
 def test_any_goal_table_reads_the_same_from_xls_and_ods_as_from_xlsx(
     kind: str, margin: int, top: int, rows: list[list[object]]
@@ -305,8 +306,7 @@ def test_any_goal_table_reads_the_same_from_xls_and_ods_as_from_xlsx(
     from alignhealth.loaders import calamine
     from alignhealth.loaders.workbook import load_raw
 
-    header = ["ID", "Title", "Parent", "Level", "Owner", "Status", "Due", "Progress"]
-    grid = [[]] * top + [[None] * margin + row for row in [header, *rows]]
+    grid = [[]] * top + [[None] * margin + row for row in [GOAL_HEADER, *rows]]
     with tempfile.TemporaryDirectory() as folder:
         xlsx, other = Path(folder) / "t.xlsx", Path(folder) / f"t.{kind}"
         write_grid(xlsx, grid, "Goals")
@@ -327,15 +327,7 @@ def test_any_goal_table_reads_the_same_from_xls_and_ods_as_from_xlsx(
 @settings(max_examples=25, deadline=None)
 @given(
     margin=st.integers(0, 1),
-    rows=st.lists(
-        st.lists(
-            plain_cell.map(lambda v: round(v, 3) if isinstance(v, float) else v),
-            min_size=8,
-            max_size=8,
-        ),
-        min_size=1,
-        max_size=5,
-    ),
+    rows=exact_rows,
     merges=st.lists(
         st.tuples(st.integers(1, 7), st.integers(1, 9), st.integers(0, 2), st.integers(0, 2)),
         max_size=3,
@@ -361,11 +353,10 @@ def test_merged_ranges_and_hidden_rows_read_the_same_three_ways(
     from alignhealth.loaders.excel import read_xlsx
     from alignhealth.loaders.workbook import load_raw
 
-    header = ["ID", "Title", "Parent", "Level", "Owner", "Status", "Due", "Progress"]
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Goals"
-    for r, row in enumerate([header, *rows], start=1):
+    for r, row in enumerate([GOAL_HEADER, *rows], start=1):
         for c, value in enumerate(row, start=1 + margin):
             if value is not None:
                 sheet.cell(r, c, value)
