@@ -32,10 +32,10 @@ from alignhealth.sharing import can_fork
 
 CHUNK_ROWS = 2000
 
-#: The unpacked size of sheet XML (bytes) from which the largest sheet read is streamed
-#: by a second child from the moment it is known to be wanted, ahead of the parent asking
-#: for it (the goals of a large workbook): one child streams and sends a sheet at a time,
-#: as fast as one core, while the parent parses the smaller sheets on the other.
+#: The unpacked size of sheet XML (bytes) from which a workbook's largest sheet (the
+#: goals, as a rule) is streamed by a second child from the start, ahead of the parent
+#: asking for it: one child streams and sends a sheet at a time, as fast as one core,
+#: while the parent parses the smaller sheets on the other.
 LANE_FROM = 8 * 1024 * 1024
 
 
@@ -425,9 +425,7 @@ class IsolatedReader:
                 if self.process.is_alive():
                     self.process.kill()
                     self.process.join(2)
-        self.conn.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self.log)
+        _discard(self.conn, self.log)
         self._stop_lane()
 
     def _stop_lane(self) -> None:
@@ -439,9 +437,7 @@ class IsolatedReader:
             # its sheet has been read to the end.
             lane.process.kill()
             lane.process.join(2)
-        lane.conn.close()
-        with contextlib.suppress(OSError):
-            os.unlink(lane.log)
+        _discard(lane.conn, lane.log)
 
 
 @dataclass
@@ -469,6 +465,13 @@ def _stream_rows(sheet: RawSheet, receive: Callable[[], Any]) -> RowStream:
             sheet.merged, sheet.hidden_rows = message[2], message[3]
         elif message[0] == "end":
             return
+
+
+def _discard(conn: Connection, log: str) -> None:
+    """Close this end of a child's pipe and remove its log."""
+    conn.close()
+    with contextlib.suppress(OSError):
+        os.unlink(log)
 
 
 def _last_words(log: str) -> str:
