@@ -185,6 +185,14 @@ def test_last_reviews_match_the_goal_by_goal_reference(
         expected = measures.last_review(graph, goal, graph.as_of)
         assert graph.last_reviews[goal.id] == expected
     assert set(graph.last_reviews) == set(graph.goals)
+    # A rule run as of another day (a test's settings) gets that day's last reviews.
+    for as_of in (graph.as_of, dt.date(2026, 10, 1)):
+        settings = Settings(as_of=as_of)
+        ctx = RuleContext(cast(Any, None), graph, RuleOptions(), settings, Severity.LOW, "test")
+        known = ctx.last_reviews()
+        for goal in graph.goals.values():
+            expected = measures.last_review(graph, goal, as_of)
+            assert known[goal.id] == ctx.last_review(goal) == expected
 
 
 @given(st.lists(st.one_of(st.none(), st.integers(0, 11)), min_size=1, max_size=12))
@@ -244,3 +252,30 @@ def test_owner_keys_name_each_owner_once_and_agree_with_owned_goals() -> None:
     assert graph.owner_keys(cell) is graph.owner_keys(cell)  # once per cell
     owned = {owner: [g.id for g in goals] for owner, goals in graph.owned_goals.items()}
     assert owned == {"P1": ["G1", "G2"], "Nobody": ["G1", "G3"], "nobody": ["G1"]}
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 6), st.sampled_from(["High", "Low", "Yes", "No"])),
+            st.sampled_from(["On Track", "Done", "Cancelled", None]),
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    st.integers(1, 5),
+)
+@settings(max_examples=100)
+def test_priority_goals_are_the_active_goals_a_rule_calls_priority(
+    cells: list[tuple[int | str | None, str | None]], rank: int
+) -> None:
+    goals = [
+        {"ID": f"G{n}", "Title": "x", "Priority": priority, "Status": status}
+        for n, (priority, status) in enumerate(cells)
+    ]
+    graph = build_graph(goals)
+    settings = Settings(as_of=graph.as_of, priority_rank=rank)
+    ctx = RuleContext(cast(Any, None), graph, RuleOptions(), settings, Severity.LOW, "test")
+    expected = [g for g in graph.goals.values() if g.active and ctx.is_priority(g)]
+    assert list(ctx.priority_goals()) == expected
+    assert ctx.priority_goals() is ctx.priority_goals(), "worked out once per rank"

@@ -203,3 +203,44 @@ def test_a_child_that_sent_its_results_is_not_waited_for() -> None:
     while child in {p.pid for p in multiprocessing.active_children()}:
         assert time.monotonic() < deadline
         time.sleep(0.05)  # ...and it ends by itself, reaped like any child
+
+
+def test_rules_are_shared_out_with_the_families_that_build_the_same_indexes_at_one_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each process builds the indexes its own rules ask for: the manager chain's families
+    # at the front (this process), the owner index's at the back (the child).
+    request = CheckRequest(as_of=dt.date(2026, 11, 15), ruleset=str(RULESET), jobs=2)
+    session = engine.prepare(request, make_host(autoload=False, plugins=[("crash", pf.Crashing())]))
+    rules = session.registry.rules
+    check_rules = [c for c in session.config.selected if rules[c].rule.phase == "check"]
+    order = engine.sharing_order(check_rules, session.registry)
+    assert sorted(order) == sorted(check_rules)
+    families = [rules[code].rule.groups[0] if rules[code].rule.groups else "" for code in order]
+    runs = [f for i, f in enumerate(families) if i == 0 or families[i - 1] != f]
+    assert len(runs) == len(set(runs)), "each family is one run of neighbours"
+    assert runs[:2] == ["levels", "execution"]
+    assert runs[-4:] == ["ownership", "priorities", "engagement", "orgchart"]
+    plugin = [i for i, code in enumerate(order) if rules[code].plugin == "crash"]
+    assert plugin and all(
+        families.index("data") < i < families.index("ownership") for i in plugin
+    ), "another family sits between the two ends"
+    for family in set(families):
+        codes = [c for c, f in zip(order, families, strict=True) if f == family]
+        assert codes == [c for c in check_rules if c in codes], "selection order in a family"
+
+    given: list[list[str]] = []
+
+    def spied(jobs: list[str], job: Any, workers: int, starting: Any) -> dict[str, Any]:
+        given.append(list(jobs))
+        return run_shared(jobs, job, 1, starting)
+
+    monkeypatch.setattr(engine, "run_shared", spied)
+    monkeypatch.setattr(engine, "SHARE_RULES_FROM", 0)
+    engine.check_workbook(session, EXAMPLE, request)
+    assert given == [order]
+    one = CheckRequest(as_of=dt.date(2026, 11, 15), ruleset=str(RULESET), jobs=1)
+    engine.check_workbook(engine.prepare(one, make_host(autoload=False)), EXAMPLE, one)
+    assert given[1] == [c for c in check_rules if rules[c].plugin != "crash"], (
+        "one process runs the rules in selection order"
+    )

@@ -258,6 +258,31 @@ def run_one(
 #: Below this many goals the rules take well under a second, less than a fork would save.
 SHARE_RULES_FROM = 20_000
 
+#: The order a large graph's check rules are shared out in, by family (a rule's first
+#: group): this process takes rules from the front, a forked one from the back
+#: (:mod:`alignhealth.sharing`). Each process builds the per-run indexes its own rules ask
+#: for, so families that ask for the same ones sit at the same end: levels and execution
+#: walk the manager chain, ownership, priorities and engagement count each owner's goals.
+#: Other families (plugins') go between the two ends.
+SHARING_FRONT = ("levels", "execution", "measurement", "structure", "data")
+SHARING_BACK = ("ownership", "priorities", "engagement", "orgchart")
+
+
+def sharing_order(codes: Sequence[str], registry: RuleRegistry) -> list[str]:
+    """``codes`` in the order they are shared out among processes: by family, front
+    families first and back families last, selection order within a family."""
+
+    def position(code: str) -> int:
+        groups = registry.rules[code].rule.groups
+        family = groups[0] if groups else ""
+        if family in SHARING_FRONT:
+            return SHARING_FRONT.index(family)
+        if family in SHARING_BACK:
+            return len(SHARING_FRONT) + 1 + SHARING_BACK.index(family)
+        return len(SHARING_FRONT)
+
+    return sorted(codes, key=position)
+
 
 def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[RuleOutcome], bool]:
     """Run the selected rules: every ``check`` rule, then suppressions, then the ``report``
@@ -304,7 +329,10 @@ def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[Ru
     with gc_paused():
         # Only this process draws progress (a forked one would write over the display),
         # counting the rules every process has started.
-        results = run_shared(phases["check"], check_rule, workers, starting)
+        jobs = phases["check"]
+        if workers > 1:
+            jobs = sharing_order(jobs, session.registry)
+        results = run_shared(jobs, check_rule, workers, starting)
     findings: list[Finding] = []
     for code in phases["check"]:
         produced, outcomes[code], state = results[code]

@@ -149,6 +149,7 @@ class OrgGraph:
         self._resolved: dict[str, PersonMatch] = {}
         self._owner_matches: dict[tuple[str, ...], list[PersonMatch]] = {}
         self._owner_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._priority_goals: dict[int, list[Goal]] = {}
 
     # -- goals ---------------------------------------------------------------------------
 
@@ -230,12 +231,27 @@ class OrgGraph:
         """Goals that are not done or cancelled, in row order (computed once)."""
         return [g for g in self.goals.values() if g.active]
 
+    def priority_goals(self, priority_rank: int) -> list[Goal]:
+        """Active goals whose priority makes them priority goals at ``priority_rank``, in
+        row order (worked out once per rank: several rules look only at these)."""
+        found = self._priority_goals.get(priority_rank)
+        if found is None:
+            found = self._priority_goals[priority_rank] = [
+                g
+                for g in self.active_goals
+                if g.priority is not None and g.priority.is_priority(priority_rank)
+            ]
+        return found
+
     @cached_property
     def last_reviews(self) -> dict[str, dt.date | None]:
         """Each goal's last review on or before the as-of date: the later of its
         last-reviewed cell and its latest Reviews row (one pass over each, where asking
         goal by goal costs a look-up and a call per goal)."""
-        as_of = self.as_of
+        return self.last_reviews_on(self.as_of)
+
+    def last_reviews_on(self, as_of: dt.date) -> dict[str, dt.date | None]:
+        """Each goal's last review on or before ``as_of``, by goal id."""
         latest: dict[str, dt.date] = {}
         for review in self.reviews:
             day = review.date
@@ -370,9 +386,12 @@ class OrgGraph:
     def owners_of(self, goal_id: str) -> list[PersonMatch]:
         """Each person named in the goal's owner cell, resolved (first is primary); worked
         out once per goal and shared by the rules that ask."""
+        return self.matches_of(self.goals[goal_id].owners)
+
+    def matches_of(self, owners: tuple[str, ...]) -> list[PersonMatch]:
+        """Each person an owner cell names, resolved (first is primary)."""
         # Keyed by the owner cell's value, which goals with the same owners share (the
         # reader makes equal cells one object): a million goals, a few thousand lists.
-        owners = self.goals[goal_id].owners
         matches = self._owner_matches.get(owners)
         if matches is None:
             matches = self._owner_matches[owners] = [self.resolve(ref) for ref in owners]
@@ -391,7 +410,7 @@ class OrgGraph:
 
     def owner_ids(self, owners: Sequence[str]) -> list[str]:
         """The ids of the people a list of owner references resolves to."""
-        return [m.person_id for ref in owners if (m := self.resolve(ref)).person_id]
+        return [m.person_id for m in self.matches_of(tuple(owners)) if m.person_id]
 
     def is_active(self, person_id: str) -> bool:
         """Not marked inactive, and not left before the as-of date."""

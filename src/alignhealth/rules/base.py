@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
@@ -140,6 +140,7 @@ class RuleContext(Generic[OptionsT]):
         # Goals share a handful of start and due dates: the calendar's share of each pair
         # is worked out once.
         self._expected: dict[tuple[dt.date | None, dt.date | None], float | None] = {}
+        self._last_reviews: Mapping[str, dt.date | None] | None = None
 
     @property
     def as_of(self) -> Any:
@@ -185,6 +186,10 @@ class RuleContext(Generic[OptionsT]):
         """An active-or-not goal whose priority makes it a priority goal."""
         return goal.priority is not None and goal.priority.is_priority(self.settings.priority_rank)
 
+    def priority_goals(self) -> Sequence[Goal]:
+        """Active priority goals, in row order (worked out once per run and shared)."""
+        return self.graph.priority_goals(self.settings.priority_rank)
+
     def active_goals(self) -> Iterable[Goal]:
         """Goals that are not done or cancelled (rules.md, Terms)."""
         return self.graph.active_goals
@@ -203,13 +208,25 @@ class RuleContext(Generic[OptionsT]):
             )
             return share
 
+    def last_reviews(self) -> Mapping[str, dt.date | None]:
+        """Every goal's last review on or before the as-of date, by goal id: the later of
+        its last-reviewed cell and its latest Reviews row (worked out once per run and
+        shared by the rules that ask; a rule that looks at every goal takes the mapping
+        once rather than calling :meth:`last_review` per goal)."""
+        if self._last_reviews is None:
+            self._last_reviews = (
+                self.graph.last_reviews
+                if self.settings.as_of == self.graph.as_of
+                else self.graph.last_reviews_on(self.settings.as_of)
+            )
+        return self._last_reviews
+
     def last_review(self, goal: Goal) -> dt.date | None:
-        """The goal's last review on or before the as-of date (worked out once per run for
-        every goal, and shared by the rules that ask)."""
-        known = self.graph.last_reviews
-        if goal.id in known and self.settings.as_of == self.graph.as_of:
-            return known[goal.id]
-        return measures.last_review(self.graph, goal, self.settings.as_of)
+        """The goal's last review on or before the as-of date."""
+        try:
+            return self.last_reviews()[goal.id]
+        except KeyError:  # a goal that is not in the graph
+            return measures.last_review(self.graph, goal, self.settings.as_of)
 
     def is_leader(self, person_id: str) -> bool:
         """An active person at or above ``leader-max-rank`` (or, without a level, a manager)."""
@@ -232,7 +249,7 @@ class RuleContext(Generic[OptionsT]):
         for goal in graph.active_goals:
             matches = kept.get(goal.owners)
             if matches is None:
-                matches = kept[goal.owners] = [m for m in graph.owners_of(goal.id) if keep(m)]
+                matches = kept[goal.owners] = [m for m in graph.matches_of(goal.owners) if keep(m)]
             for match in matches:
                 yield goal, match
 

@@ -44,8 +44,9 @@ class StaleReview(Rule):
     requires = ("review-data",)
 
     def check(self, ctx: RuleContext[StaleReviewOptions]) -> Iterator[Finding]:
+        last_of = ctx.last_reviews().get
         for goal in ctx.active_goals():
-            last = ctx.last_review(goal)
+            last = last_of(goal.id)
             if last is None:
                 continue
             days = (ctx.settings.as_of - last).days
@@ -92,8 +93,9 @@ class NeverReviewed(Rule):
 
     def check(self, ctx: RuleContext[NeverReviewedOptions]) -> Iterator[Finding]:
         as_of = ctx.settings.as_of
+        last_of = ctx.last_reviews().get
         for goal in ctx.active_goals():
-            if ctx.last_review(goal) is not None:
+            if last_of(goal.id) is not None:
                 continue
             if goal.start is not None and (as_of - goal.start).days <= ctx.options.grace_days:
                 continue
@@ -141,9 +143,10 @@ class LeaderNotReviewing(Rule):
         owned = ctx.owned_goals()
         leaders = [p for p in owned if p in graph.people and ctx.is_leader(p)]
         ctx.checked = len(leaders)
+        last_of = ctx.last_reviews().get
         for person_id in sorted(leaders):
             goals = owned[person_id]
-            reviews = [d for g in goals if (d := ctx.last_review(g)) is not None]
+            reviews = [d for g in goals if (d := last_of(g.id)) is not None]
             latest = max(reviews) if reviews else None
             if latest is not None and (ctx.settings.as_of - latest).days <= ctx.options.max_days:
                 continue

@@ -129,8 +129,8 @@ class UnmeasuredPriority(Rule):
     groups = ("priorities",)
 
     def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
-        for goal in ctx.active_goals():
-            if not ctx.is_priority(goal) or (goal.kpi and goal.target is not None):
+        for goal in ctx.priority_goals():
+            if goal.kpi and goal.target is not None:
                 continue
             missing = "kpi" if not goal.kpi else "target"
             yield ctx.at(
@@ -167,8 +167,8 @@ class PriorityWithoutWork(Rule):
 
     def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
         graph = ctx.graph
-        for goal in ctx.active_goals():
-            if not ctx.is_priority(goal) or graph.has_active_work(goal.id):
+        for goal in ctx.priority_goals():
+            if graph.has_active_work(goal.id):
                 continue
             yield ctx.at(
                 goal,
@@ -233,8 +233,8 @@ class PriorityInversion(Rule):
                 stack.extend((p, False) for p in graph.parents(node) if p not in reaches)
             return reaches[start]
 
-        for goal in ctx.active_goals():
-            if goal.id in top or not ctx.is_priority(goal):
+        for goal in ctx.priority_goals():
+            if goal.id in top:
                 continue
             parents = graph.parents(goal.id)
             ups = [walk(p) for p in parents]
