@@ -135,7 +135,7 @@ def measure(path: Path) -> dict[str, object]:
         run_rules,
     )
     from alignhealth.findings import Finding
-    from alignhealth.health import summarize
+    from alignhealth.health import Census, summarize, take_census
     from alignhealth.loaders.workbook import load_workbook
     from alignhealth.reporters.json import JsonReporter
     from alignhealth.runresult import RulesetInfo, RunResult, SourceInfo, ToolInfo
@@ -161,8 +161,11 @@ def measure(path: Path) -> dict[str, object]:
         times["graph"] = time.perf_counter() - clock
     phase("rules")
     clock = time.perf_counter()
+    taken: list[Census] = []
     with gc_paused():  # and the rules' indexes frozen with the graph, as check_workbook does
-        findings, outcomes, _ = run_rules(session, graph)
+        findings, outcomes, _ = run_rules(
+            session, graph, meanwhile=lambda: taken.append(take_census(graph))
+        )
         gc.freeze()
     times["rules"] = time.perf_counter() - clock
     phase("report")
@@ -178,7 +181,9 @@ def measure(path: Path) -> dict[str, object]:
         ruleset=RulesetInfo(name="default", selected=session.config.selected),
         findings=findings,
         outcomes=outcomes,
-        summary=summarize(graph, findings, groups, incomplete=False),
+        summary=summarize(
+            graph, findings, groups, incomplete=False, census=next(iter(taken), None)
+        ),
     )
     JsonReporter().render(result)
     times["report"] = time.perf_counter() - clock

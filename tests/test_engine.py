@@ -253,10 +253,10 @@ def test_the_collector_never_walks_the_records_and_is_restored_after(
 
     real_rules = engine.run_rules
 
-    def rules(*args: object) -> object:
+    def rules(*args: object, **kwargs: object) -> object:
         # where a collection would look: every generation but the frozen one
         young.append(sum(len(gc.get_objects(generation)) for generation in range(3)))
-        return real_rules(*args)  # type: ignore[arg-type]
+        return real_rules(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(engine, "load", spied("load", engine.load))
     monkeypatch.setattr(engine, "build_graph", spied("graph", engine.build_graph))

@@ -16,6 +16,7 @@ import pytest
 
 from alignhealth import engine
 from alignhealth.engine import CheckRequest, check, make_host
+from alignhealth.health import take_census
 from alignhealth.sharing import run_shared
 from tests import plugin_fixtures as pf
 
@@ -135,11 +136,13 @@ def test_a_shared_check_equals_a_check_in_one_process(
     monkeypatch.setattr(engine, "SHARE_RULES_FROM", 0)
     ran_in: set[int] = set()
 
-    def spied(jobs: list[str], job: Any, workers: int, starting: Any) -> dict[str, Any]:
+    def spied(
+        jobs: list[str], job: Any, workers: int, starting: Any, meanwhile: Any
+    ) -> dict[str, Any]:
         def where(code: str) -> tuple[int, Any]:
             return os.getpid(), job(code)
 
-        results = run_shared(jobs, where, workers, starting)
+        results = run_shared(jobs, where, workers, starting, meanwhile)
         ran_in.update(pid for pid, _ in results.values())
         return {code: result for code, (_, result) in results.items()}
 
@@ -231,9 +234,11 @@ def test_rules_are_shared_out_with_the_families_that_build_the_same_indexes_at_o
 
     given: list[list[str]] = []
 
-    def spied(jobs: list[str], job: Any, workers: int, starting: Any) -> dict[str, Any]:
+    def spied(
+        jobs: list[str], job: Any, workers: int, starting: Any, meanwhile: Any
+    ) -> dict[str, Any]:
         given.append(list(jobs))
-        return run_shared(jobs, job, 1, starting)
+        return run_shared(jobs, job, 1, starting, meanwhile)
 
     monkeypatch.setattr(engine, "run_shared", spied)
     monkeypatch.setattr(engine, "SHARE_RULES_FROM", 0)
@@ -244,3 +249,48 @@ def test_rules_are_shared_out_with_the_families_that_build_the_same_indexes_at_o
     assert given[1] == [c for c in check_rules if rules[c].plugin != "crash"], (
         "one process runs the rules in selection order"
     )
+
+
+def test_meanwhile_runs_here_once_while_the_child_takes_jobs() -> None:
+    calls: list[int] = []
+
+    def meanwhile() -> None:
+        calls.append(os.getpid())
+        time.sleep(0.3)  # the child is already at work: it takes most of the jobs
+
+    results = run_shared(JOBS, _slow, workers=2, meanwhile=meanwhile)
+    assert calls == [os.getpid()]
+    theirs = [job for job in JOBS if results[job][1] != os.getpid()]
+    assert len(theirs) >= len(JOBS) // 2 + 1, "the child did not wait for this process's work"
+    calls.clear()
+    run_shared(JOBS, _slow, workers=1, meanwhile=meanwhile)
+    assert calls == [], "not shared: the caller does that work when it needs it"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_census_is_taken_while_shared_rules_run(
+    monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    monkeypatch.setattr(engine, "SHARE_RULES_FROM", 0)
+    taken: list[tuple[int, int]] = []  # (process, rules started by then)
+    started: list[str] = []
+    real = engine.run_one
+
+    def spied_take(graph: Any) -> Any:
+        taken.append((os.getpid(), len(started)))
+        return take_census(graph)
+
+    def spied_run(*args: Any) -> Any:
+        started.append(args[1])
+        return real(*args)
+
+    monkeypatch.setattr(engine, "take_census", spied_take)
+    monkeypatch.setattr(engine, "run_one", spied_run)
+    request = CheckRequest(as_of=dt.date(2026, 11, 15), ruleset=str(RULESET), jobs=jobs)
+    session = engine.prepare(request, make_host(autoload=False))
+    result = engine.check_workbook(session, EXAMPLE, request)
+    if jobs == 2:  # taken here, before this process's first rule (the child's are not seen)
+        assert taken == [(os.getpid(), 0)]
+    else:  # in one process, the summary takes it once the rules are done
+        assert taken == []
+    assert result.summary.by_owner and result.summary.health_score is not None

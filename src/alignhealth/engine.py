@@ -19,7 +19,7 @@ from alignhealth.collector import gc_paused
 from alignhealth.errors import InputError, UsageError, did_you_mean
 from alignhealth.findings import Finding, RuleOutcome, RunError, Severity
 from alignhealth.graph import OrgGraph
-from alignhealth.health import summarize
+from alignhealth.health import Census, summarize, take_census
 from alignhealth.loaders.result import LoadedWorkbook
 from alignhealth.plugins import PluginHost
 from alignhealth.reporters.base import Reporter
@@ -284,13 +284,17 @@ def sharing_order(codes: Sequence[str], registry: RuleRegistry) -> list[str]:
     return sorted(codes, key=position)
 
 
-def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[RuleOutcome], bool]:
+def run_rules(
+    session: Session, graph: OrgGraph, meanwhile: Callable[[], object] | None = None
+) -> tuple[list[Finding], list[RuleOutcome], bool]:
     """Run the selected rules: every ``check`` rule, then suppressions, then the ``report``
     rules (AH9), which see the crashes and suppressions of the run.
 
     The ``check`` rules of a large graph are shared among ``config.jobs`` processes
     (:mod:`alignhealth.sharing`); their findings and outcomes are merged in selection
-    order, so the result is the same as one process gives.
+    order, so the result is the same as one process gives. ``meanwhile()``, work that
+    does not depend on the findings, is done by this process while another starts on the
+    rules; it is not called when the rules are not shared.
     """
     config = session.config
     run = RunState()
@@ -332,7 +336,7 @@ def run_rules(session: Session, graph: OrgGraph) -> tuple[list[Finding], list[Ru
         jobs = phases["check"]
         if workers > 1:
             jobs = sharing_order(jobs, session.registry)
-        results = run_shared(jobs, check_rule, workers, starting)
+        results = run_shared(jobs, check_rule, workers, starting, meanwhile)
     findings: list[Finding] = []
     for code in phases["check"]:
         produced, outcomes[code], state = results[code]
@@ -457,8 +461,13 @@ def _checked(
 ) -> RunResult:
     """The rules and the result, while the graph is out of the collector's sight."""
     config = session.config
+    # The census of owners and levels the summary starts from does not depend on the
+    # findings: a large check's process takes it while its child starts on the rules.
+    taken: list[Census] = []
     with gc_paused():
-        findings, outcomes, crashed = run_rules(session, graph)
+        findings, outcomes, crashed = run_rules(
+            session, graph, meanwhile=lambda: taken.append(take_census(graph))
+        )
         # The indexes the rules built live as long as the graph: out of the collector's
         # sight too (check_workbook lets them go), or its next pass walks them all.
         gc.freeze()
@@ -485,7 +494,9 @@ def _checked(
         outcomes=outcomes,
         notices=loaded.notices,
         errors=errors,
-        summary=summarize(graph, findings, groups_of, incomplete=crashed),
+        summary=summarize(
+            graph, findings, groups_of, incomplete=crashed, census=next(iter(taken), None)
+        ),
         graph=graph,
     )
     result.exit_code = exit_code(bool(errors), crashed, findings, request)

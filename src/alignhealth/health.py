@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -28,6 +29,9 @@ def band(score: int | None) -> str | None:
     return BANDS[-1][1]
 
 
+_ALL_HEALTHY = band(100)
+
+
 def score(healthy: int, checked: int) -> int | None:
     """round(100 x healthy / checked); None when nothing was checked."""
     return round(100 * healthy / checked) if checked else None
@@ -40,13 +44,61 @@ def _drags(counts: dict[str, int]) -> list[FamilyDrag]:
     return [FamilyDrag(group=group, goals=n) for group, n in ranked[:3]]
 
 
+@dataclass(slots=True)
+class Census:
+    """What a summary of a graph holds whatever the findings: each owner's score entry as
+    it stands while none of its goals has a finding (by owner id), and the goals of each
+    level (by rank: the level as first written, and its goals).
+
+    A large check's parent process takes it while the rules run (it does not depend on
+    their findings), and the summary only replaces the entries of the owners found.
+    """
+
+    owners: dict[str, OwnerScore]
+    levels: dict[int, tuple[str, int]]
+
+
+def take_census(graph: OrgGraph) -> Census:
+    """Count every goal once for each of its owners and for its level."""
+    with gc_paused():  # a large workbook has a quarter of a million owners, none in a cycle
+        # Goals share their owner and level cells (the reader makes equal cells one
+        # object): the goals are counted per distinct cell in C, and each cell is
+        # resolved to its owners once (by the graph).
+        goals = graph.goals.values()
+        per_owner: dict[str, int] = {}
+        owner_keys = graph.owner_keys
+        for cell, count in Counter(map(attrgetter("owners"), goals)).items():
+            for owner_id in owner_keys(cell):
+                per_owner[owner_id] = per_owner.get(owner_id, 0) + count
+        people = graph.people
+        owners = {
+            owner_id: OwnerScore(
+                score=100,
+                band=_ALL_HEALTHY,
+                checked=per_owner[owner_id],
+                id=owner_id,
+                name=person.name if (person := people.get(owner_id)) is not None else None,
+            )
+            for owner_id in sorted(per_owner)
+        }
+        levels: dict[int, tuple[str, int]] = {}
+        for level, count in Counter(map(attrgetter("level"), goals)).items():
+            rank = graph.levels.rank(level) if level else None
+            if rank is not None:
+                name, before = levels.get(rank, (level, 0))
+                levels[rank] = (name, before + count)
+    return Census(owners=owners, levels=levels)
+
+
 def summarize(
     graph: OrgGraph | None,
     findings: Sequence[Finding],
     groups_of: dict[str, tuple[str, ...]],
     incomplete: bool,
+    census: Census | None = None,
 ) -> Summary:
-    """Counts by severity, and the health score overall, per owner and per level."""
+    """Counts by severity, and the health score overall, per owner and per level.
+    ``census`` is the graph's, when it was taken before (:func:`take_census`)."""
     active = [f for f in findings if not f.suppressed]
     by_severity = {s.value: 0 for s in Severity}
     for finding in active:
@@ -58,6 +110,8 @@ def summarize(
     )
     if graph is None:
         return summary
+    if census is None:
+        census = take_census(graph)
 
     # goal id -> the rule families that make it unhealthy; and all findings per goal.
     unhealthy_by: dict[str, set[str]] = defaultdict(set)
@@ -70,37 +124,24 @@ def summarize(
             family = groups_of.get(finding.code) or (finding.code,)
             unhealthy_by[finding.entity.id].add(family[0])
 
-    with gc_paused():  # thousands of small score objects, none in a cycle
-        # Every goal is counted once for its owners and its level; only the few goals
-        # with findings are looked at again. Goals share their owner and level cells
-        # (the reader makes equal cells one object): the goals are counted per distinct
-        # cell in C, and each cell is resolved to its owners once (by the graph).
-        overall = _Tally()
-        overall.checked = len(graph.goals)
-        by_owner: dict[str, _Tally] = {}
-        by_rank: dict[int, _Tally] = {}
-        names: dict[int, str] = {}
-        goals = graph.goals.values()
+    with gc_paused():
+        # Only the goals with findings are looked at: every goal was counted for its
+        # owners and its level by the census, whose entries stand for the owners none of
+        # whose goals has a finding (most of them).
+        clean = census.owners
+        overall = _Tally(len(graph.goals))
+        found_owners: dict[str, _Tally] = {}
+        by_rank = {rank: _Tally(count) for rank, (_, count) in census.levels.items()}
         owner_keys = graph.owner_keys
-        for cell, count in Counter(map(attrgetter("owners"), goals)).items():
-            for owner_id in owner_keys(cell):
-                tally = by_owner.get(owner_id)
-                if tally is None:
-                    tally = by_owner[owner_id] = _Tally()
-                tally.checked += count
-        for level, count in Counter(map(attrgetter("level"), goals)).items():
-            rank = graph.levels.rank(level)
-            if rank is not None and level:
-                at_level = by_rank.get(rank)
-                if at_level is None:
-                    at_level = by_rank[rank] = _Tally()
-                    names[rank] = level
-                at_level.checked += count
         for goal_id, found in findings_on.items():
             goal = graph.goals[goal_id]
             rank = graph.levels.rank(goal.level) if goal.level else None
-            tallies = [by_owner[owner_id] for owner_id in owner_keys(goal.owners)]
-            tallies.append(overall)
+            tallies = [overall]
+            for owner_id in owner_keys(goal.owners):
+                tally = found_owners.get(owner_id)
+                if tally is None:
+                    tally = found_owners[owner_id] = _Tally(clean[owner_id].checked)
+                tallies.append(tally)
             if rank is not None:
                 tallies.append(by_rank[rank])
             for tally in tallies:
@@ -111,29 +152,17 @@ def summarize(
         summary.band = whole.band
         summary.checked = whole.checked
         summary.drags = whole.drags
-        people = graph.people
-        owners = [
-            tally.entry(
-                OwnerScore,
-                id=owner_id,
-                name=person.name if (person := people.get(owner_id)) is not None else None,
-            )
-            for owner_id, tally in by_owner.items()
-        ]
-        # Lowest score first, then by id; an owner with nothing checked last. Two sorts
-        # on one attribute each (the second stable) cost less than one on a made key.
-        owners.sort(key=attrgetter("id"))
-        scored = [entry for entry in owners if entry.score is not None]
-        scored.sort(key=attrgetter("score"))
-        summary.by_owner = scored + [entry for entry in owners if entry.score is None]
+        entries = dict(clean)  # by id
+        for owner_id, tally in found_owners.items():
+            entries[owner_id] = tally.entry(OwnerScore, id=owner_id, name=clean[owner_id].name)
+        # Lowest score first, then by id: a stable sort of the entries in id order (every
+        # owner in the census owns a goal, so every entry has a score).
+        summary.by_owner = sorted(entries.values(), key=attrgetter("score"))
         summary.by_level = [
-            by_rank[rank].entry(LevelScore, level=names[rank], rank=rank)
+            by_rank[rank].entry(LevelScore, level=census.levels[rank][0], rank=rank)
             for rank in sorted(by_rank)
         ]
     return summary
-
-
-_ALL_HEALTHY = band(100)
 
 
 class _Tally:
@@ -141,8 +170,8 @@ class _Tally:
 
     __slots__ = ("checked", "families", "found", "unhealthy")
 
-    def __init__(self) -> None:
-        self.checked = 0
+    def __init__(self, checked: int = 0) -> None:
+        self.checked = checked
         self.unhealthy = 0
         self.found = 0
         self.families: dict[str, int] = {}

@@ -34,13 +34,17 @@ def run_shared(
     run: Callable[[str], T],
     workers: int,
     starting: Callable[[str, int], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> dict[str, T]:
     """``run(job)`` for every job, on up to ``workers`` processes (this one included).
 
     Results come back keyed by job; a job's result must pickle. With ``workers`` of 1,
     or where forking is unsafe, every job runs here, in order. ``starting(job, started)``
     is called in this process as it starts a job, with the number of jobs all the
-    processes started before it (for a progress display).
+    processes started before it (for a progress display). ``meanwhile()`` is work this
+    process does once the children have started, before its first job: work for after
+    the jobs, done while the children take more of them (it is not called where the jobs
+    are not shared: the caller does that work when it needs it).
     """
     if workers <= 1 or len(jobs) < 2 or not can_fork():
         results_here: dict[str, T] = {}
@@ -65,6 +69,8 @@ def run_shared(
     # It is a daemon, reaped when the next process starts or this one exits.
     done: list[Any] = []
     try:
+        if meanwhile is not None:
+            meanwhile()
         for job, started in _taken(jobs, counter, front=True):
             if starting is not None:
                 starting(job, started)
