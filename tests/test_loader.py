@@ -841,14 +841,14 @@ def test_a_second_child_that_dies_is_one_clear_error_and_leaves_no_process(
         pytest.skip("the death is patched into a forked child")
     monkeypatch.setattr(isolation, "LANE_FROM", 1)
 
-    send = isolation._Ahead.send
+    send = isolation.Ahead.send
 
     def die(self: Any, message: Any) -> None:
         if message[:2] == ("rows", 0):  # the lane's first rows (its stream is number 0)
             os._exit(3)
         send(self, message)
 
-    monkeypatch.setattr(isolation._Ahead, "send", die)
+    monkeypatch.setattr(isolation.Ahead, "send", die)
     path = lane_workbook(tmp_path)
     reader = isolation.IsolatedReader(path, "calamine-xlsx")
     lane = reader.lane

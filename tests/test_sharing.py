@@ -78,6 +78,24 @@ def test_the_jobs_of_a_child_that_dies_are_run_here() -> None:
     assert {pid for _, pid in results.values()} == {parent}
 
 
+def test_what_a_child_sent_before_it_died_is_kept() -> None:
+    # Each result is sent as its job ends: only the job the child died in is run again.
+    parent = os.getpid()
+    ran: list[str] = []  # the child's own copy once forked
+
+    def dies_at_its_third_job(job: str) -> tuple[str, int]:
+        if os.getpid() != parent and len(ran) == 2:
+            time.sleep(0.2)  # its first two results are on their way by now
+            os._exit(9)
+        ran.append(job)
+        return _slow(job)
+
+    results = run_shared(JOBS, dies_at_its_third_job, workers=2)
+    assert list(results) == JOBS
+    theirs = [job for job in JOBS if results[job][1] != parent]
+    assert theirs == JOBS[-2:], "the child took two jobs from the back and sent both"
+
+
 UNPICKLABLE = """
 import os
 import time

@@ -5,19 +5,22 @@ as it is, copy-on-write, without pickling it. This process takes jobs from the f
 the list and the children from the back, one at a time, until they meet (so a slow rule
 does not leave a core idle); neighbouring jobs (the rules of one family) tend to share
 the indexes they build, which each process builds for itself, so they are best run in
-one process. Each child sends back the results of the jobs it took. Anything that goes
-wrong in a child (it cannot fork, it dies, its results do not arrive) only means this
-process runs the jobs the child did not report.
+one process. Each child sends back the result of each job it took as the job ends, and
+this process takes them in between its own jobs, so that little is left to send and
+receive once the last job ends. Anything that goes wrong in a child (it cannot fork, it
+dies, a result does not arrive) only means this process runs the jobs the child did not
+report.
 """
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
+import pickle
 import threading
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
+from queue import SimpleQueue
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -75,9 +78,11 @@ def run_shared(
             if starting is not None:
                 starting(job, started)
             results[job] = run(job)
+            for process, receiver in children:
+                if process not in done and _received(receiver, results, wait=False):
+                    done.append(process)
         for process, receiver in children:
-            with contextlib.suppress(EOFError, OSError):
-                results.update(receiver.recv())
+            if process not in done and _received(receiver, results, wait=True):
                 done.append(process)
     finally:
         for process, receiver in children:
@@ -110,13 +115,62 @@ def _taken(jobs: Sequence[str], counter: Any, front: bool = False) -> Any:
         yield jobs[index], start + len(jobs) - end
 
 
-def _child(jobs: Sequence[str], run: Callable[[str], T], counter: Any, sender: Connection) -> None:
-    """Run the jobs this child takes and send their results. Whatever goes wrong (a result
-    that will not pickle, say) ends the child quietly: the parent runs what it did not
-    get, so the user sees one result and no traceback."""
+def _received(receiver: Connection, results: dict[str, Any], wait: bool) -> bool:
+    """Take the results a child has sent (waiting for the rest, with ``wait``); True once
+    it said it is done. A child that died is done too: what it did not report is run
+    here."""
     try:
-        results = {job: run(job) for job, _ in _taken(jobs, counter)}
-        sender.send(results)
+        while wait or receiver.poll():
+            message = receiver.recv()
+            if message is None:
+                return True
+            job, result = message
+            results[job] = result
+    except (EOFError, OSError):
+        return True
+    return False
+
+
+def _child(jobs: Sequence[str], run: Callable[[str], T], counter: Any, sender: Connection) -> None:
+    """Run the jobs this child takes, sending each result as its job ends. Whatever goes
+    wrong (a result that will not pickle, say) ends the child quietly: the parent runs
+    what it did not get, so the user sees one result and no traceback."""
+    try:
+        ahead = Ahead(sender)
+        for job, _ in _taken(jobs, counter):
+            ahead.send((job, run(job)))
+        ahead.send(None)
+        ahead.close()
         sender.close()
     except BaseException:
         os._exit(1)
+
+
+class Ahead:
+    """The sending end of a pipe that never keeps its sender waiting: messages are pickled
+    as they are made and sent by a thread of their own, however far ahead of the reader
+    (they wait here, pickled, until it reads them)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.queue: SimpleQueue[bytes | None] = SimpleQueue()
+        self.thread = threading.Thread(target=self._send, daemon=True)
+        self.thread.start()
+
+    def send(self, message: object) -> None:
+        self.queue.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def poll(self) -> bool:
+        return False  # nothing is received on this end: its reader stops it instead
+
+    def close(self) -> None:
+        """Wait until the reader has taken every message (or is gone)."""
+        self.queue.put(None)
+        self.thread.join()
+
+    def _send(self) -> None:
+        while (data := self.queue.get()) is not None:
+            try:
+                self.conn.send_bytes(data)
+            except OSError:
+                return  # the reader stopped reading

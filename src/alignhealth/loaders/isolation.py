@@ -13,22 +13,19 @@ import contextlib
 import faulthandler
 import multiprocessing
 import os
-import pickle
 import signal
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from queue import SimpleQueue
 from typing import Any
 
 from alignhealth.errors import InputError
 from alignhealth.loaders.excel import sheet_parts, sheet_sizes
 from alignhealth.loaders.raw import RawSheet, RawWorkbook, RowStream, no_rows
-from alignhealth.sharing import can_fork
+from alignhealth.sharing import Ahead, can_fork
 
 CHUNK_ROWS = 2000
 
@@ -117,7 +114,7 @@ def _serve(
         )
         return
     if lane is not None:
-        ahead = _Ahead(conn)
+        ahead = Ahead(conn)
         sheet = next(sheet for sheet in raw.sheets if sheet.name == lane)
         raw.want([sheet])
         _answer(ahead, 0, raw, sheet, path, memory)
@@ -141,7 +138,7 @@ def _serve(
 
 
 def _answer(
-    conn: Connection | _Ahead,
+    conn: Connection | Ahead,
     stream_id: int,
     raw: RawWorkbook,
     sheet: RawSheet,
@@ -180,37 +177,7 @@ def _prefetch(raw: RawWorkbook, indexes: list[int]) -> None:
         raw.prefetch(indexes)
 
 
-class _Ahead:
-    """A lane's end of its pipe: messages are pickled as they are made and sent by a
-    thread of their own, so that the sheet is read to the end however far ahead of the
-    parent (the rows wait here, pickled, until it reads them)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.queue: SimpleQueue[bytes | None] = SimpleQueue()
-        self.thread = threading.Thread(target=self._send, daemon=True)
-        self.thread.start()
-
-    def send(self, message: object) -> None:
-        self.queue.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
-
-    def poll(self) -> bool:
-        return False  # a lane is never asked anything: the parent stops it instead
-
-    def close(self) -> None:
-        """Wait until the parent has taken every message (or is gone)."""
-        self.queue.put(None)
-        self.thread.join()
-
-    def _send(self) -> None:
-        while (data := self.queue.get()) is not None:
-            try:
-                self.conn.send_bytes(data)
-            except OSError:
-                return  # the parent stopped reading
-
-
-def _stream(conn: Connection | _Ahead, stream_id: int, raw: RawWorkbook, sheet: RawSheet) -> None:
+def _stream(conn: Connection | Ahead, stream_id: int, raw: RawWorkbook, sheet: RawSheet) -> None:
     """Send a sheet's rows ahead of the parent, in chunks, so that reading (here) and
     parsing (there) overlap; stop early when the parent cancels. A reader that loads
     sheets lazily knows the sheet's merged ranges and hidden rows once ``rows()`` has
@@ -231,7 +198,7 @@ def _stream(conn: Connection | _Ahead, stream_id: int, raw: RawWorkbook, sheet: 
     conn.send(("end", stream_id))
 
 
-def _cancelled(conn: Connection | _Ahead, stream_id: int, raw: RawWorkbook) -> bool:
+def _cancelled(conn: Connection | Ahead, stream_id: int, raw: RawWorkbook) -> bool:
     assert isinstance(conn, Connection)  # a lane is never polled true
     message = conn.recv()
     if message[0] == "prefetch":
