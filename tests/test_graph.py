@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 
 from alignhealth import measures
 from alignhealth.findings import Severity
-from alignhealth.graph import strongly_connected
+from alignhealth.graph import OrgGraph, strongly_connected
+from alignhealth.loaders.schema import SheetKind
 from alignhealth.rules.base import RuleContext, RuleOptions
 from alignhealth.settings import Settings
-from alignhealth.testing import build_graph
+from alignhealth.testing import build_graph, load_rows
 from tests.conftest import simple_tree
 
 
@@ -279,3 +280,41 @@ def test_priority_goals_are_the_active_goals_a_rule_calls_priority(
     expected = [g for g in graph.goals.values() if g.active and ctx.is_priority(g)]
     assert list(ctx.priority_goals()) == expected
     assert ctx.priority_goals() is ctx.priority_goals(), "worked out once per rank"
+
+
+@given(
+    st.lists(
+        st.sampled_from(["G1", "G2", " G2 ", "g3", "G3", "", "  ", "G-4"]), min_size=1, max_size=12
+    ),
+    st.lists(st.sampled_from(["P1", "P2", "p1", ""]), max_size=6),
+)
+@settings(max_examples=100)
+def test_the_graph_takes_the_readers_records_by_id_first_row_first(
+    goal_ids: list[str], person_ids: list[str]
+) -> None:
+    loaded = load_rows(
+        [{"ID": i, "Title": "x"} for i in goal_ids],
+        people=[{"ID": i, "Name": "n"} for i in person_ids] or None,
+        projects=[{"ID": "PR1", "Name": "p", "Goal": "G1"}, {"ID": "PR1", "Name": "q"}],
+    )
+    graph = OrgGraph(loaded, as_of=dt.date(2026, 11, 15))
+    for records, by_id in (
+        (loaded.goals, graph.goals),
+        (loaded.people, graph.people),
+        (loaded.projects, graph.projects),
+    ):
+        first: dict[str, Any] = {}
+        for record in records or ():
+            first.setdefault(record.id, record)
+        assert list(by_id.items()) == list(first.items()), "every id once, in row order"
+        assert len(by_id) == len(records or ()), "a repeated id's later row is left out"
+    if loaded.goals:
+        assert graph.goals is loaded.by_id[SheetKind.GOALS], "not indexed again"
+
+
+def test_an_index_that_no_longer_matches_its_records_is_not_used() -> None:
+    loaded = load_rows([{"ID": "G1", "Title": "a"}, {"ID": "G2", "Title": "b"}])
+    loaded.goals = [loaded.goals[1], loaded.goals[0]]  # a plugin's loader reordered them
+    assert list(OrgGraph(loaded, as_of=dt.date(2026, 11, 15)).goals) == ["G2", "G1"]
+    loaded.goals = loaded.goals[:1]  # or dropped one
+    assert list(OrgGraph(loaded, as_of=dt.date(2026, 11, 15)).goals) == ["G2"]

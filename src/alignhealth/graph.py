@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from alignhealth.levels import LevelScale
 from alignhealth.loaders.result import LoadedWorkbook, LoadProblem
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 MatchStatus = Literal["resolved", "unknown", "ambiguous"]
+R = TypeVar("R", Goal, Person, Project)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,17 @@ def strongly_connected(nodes: Iterable[str], edges: Mapping[str, Sequence[str]])
     return components
 
 
+def _by_id(loaded: LoadedWorkbook, kind: SheetKind, records: list[R] | None) -> dict[str, R]:
+    """The records by id: the loader's index where it made one for these very records (a
+    plugin's loader may have changed the list since)."""
+    indexed = loaded.by_id.get(kind)
+    if indexed and records and len(indexed) == len(records):
+        ends = next(iter(indexed.values())), next(reversed(indexed.values()))
+        if ends[0] is records[0] and ends[1] is records[-1]:
+            return indexed
+    return {r.id: r for r in records or ()}
+
+
 class OrgGraph:
     """The organisation as rules see it.
 
@@ -100,9 +112,9 @@ class OrgGraph:
     ) -> None:
         self.source = loaded
         self.as_of = as_of
-        self.goals: dict[str, Goal] = {g.id: g for g in loaded.goals}
-        self.people: dict[str, Person] = {p.id: p for p in loaded.people or ()}
-        self.projects: dict[str, Project] = {p.id: p for p in loaded.projects or ()}
+        self.goals: dict[str, Goal] = _by_id(loaded, SheetKind.GOALS, loaded.goals)
+        self.people: dict[str, Person] = _by_id(loaded, SheetKind.PEOPLE, loaded.people)
+        self.projects: dict[str, Project] = _by_id(loaded, SheetKind.PROJECTS, loaded.projects)
         self.reviews: list[Review] = list(loaded.reviews or ())
         self.level_defs: list[LevelDef] = list(loaded.levels or ())
         self.problems: list[LoadProblem] = loaded.problems

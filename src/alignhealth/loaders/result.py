@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from alignhealth.findings import EntityRef, Notice, SourceLocation
 from alignhealth.loaders.schema import SheetKind
@@ -75,6 +75,10 @@ class LoadedWorkbook:
     layout: dict[SheetKind, SheetLayout] = dataclasses.field(default_factory=dict)
     #: Sheets that were not read: (name, hidden).
     unread_sheets: list[tuple[str, bool]] = dataclasses.field(default_factory=list)
+    #: The goals, people and projects by id, in row order, where the loader indexed them
+    #: as it read them (the graph takes them rather than indexing a million records again).
+    #: A loader may leave it empty; an index that does not match its list is not used.
+    by_id: dict[SheetKind, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def has_field(self, kind: SheetKind, name: str) -> bool:
         """Whether the workbook has a column for ``name`` on its ``kind`` sheet."""

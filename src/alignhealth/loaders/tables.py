@@ -139,6 +139,8 @@ class SheetRead:
     records: list[Any]
     columns: ColumnMap
     blank_rows: int = 0
+    #: The records by id, in row order (not for reviews, whose ids repeat).
+    by_id: dict[str, Any] | None = None
 
     def layout(self) -> SheetLayout:
         cols = self.columns
@@ -317,7 +319,8 @@ def read_sheet(
                 count=len(columns.unmapped),
             )
         )
-    return SheetRead(raw.name, records, columns, reader.blank_rows)
+    by_id = reader.seen if spec.kind is not SheetKind.REVIEWS else None
+    return SheetRead(raw.name, records, columns, reader.blank_rows, by_id)
 
 
 def _require(spec: SheetSpec, columns: ColumnMap, sheet: str, ctx: ReadContext) -> None:
@@ -357,8 +360,9 @@ class _RowReader:
         self.attribute = _ATTRIBUTE.get(spec.kind, {})
         self.make = _RECORD_TYPES[spec.kind]
         self.blank_rows = 0
-        #: id -> the row that first used it (a location is only built for a duplicate).
-        self.seen: dict[str, int] = {}
+        #: id -> the record of the row that first used it, in row order (a sheet's records
+        #: by id, which the graph takes rather than indexing them again).
+        self.seen: dict[str, Any] = {}
         self.parsers = _parsers(ctx)
         # The record's fields in the order its constructor takes them, with their defaults:
         # records are made from a list of arguments, a third of the cost of keywords.
@@ -491,11 +495,10 @@ class _RowReader:
                 if not record_id.isascii():
                     self._check_characters(number, id_field, record_id)
             if unique_ids:
-                first_row = seen.get(record_id)
-                if first_row is not None:
-                    self._duplicate(number, record_id, first_row)
+                first = seen.get(record_id)
+                if first is not None:
+                    self._duplicate(number, record_id, first.origin.row)
                     continue
-                seen[record_id] = number
             args = defaults.copy()
             args[origin_slot] = Origin(workbook, sheet, number, letters)
             fill(values, width, args, number, record_id, count)
@@ -509,7 +512,10 @@ class _RowReader:
                     f"goal {record_id!r} has no title",
                 )
                 args[title_slot] = ""
-            records.append(make(*args))
+            record = make(*args)
+            records.append(record)
+            if unique_ids:
+                seen[record_id] = record
         for name in progress_fields:
             _scale_progress(records, name, percent_cells)
         for bag in (self.outside, self.odd_ids, self.long_text):
