@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +21,14 @@ AS_OF = dt.date(2026, 11, 15)
 def _no_third_party_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests see only the built-ins unless they register a plugin themselves."""
     monkeypatch.setenv("ALIGNHEALTH_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_frozen() -> Iterator[None]:
+    """A command ends by freezing what it holds for the collector (``cli.common.finish``):
+    in the one process the tests share, the next test starts with nothing frozen."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(autouse=True)

@@ -282,3 +282,16 @@ def test_parallel_jobs_give_the_same_results(workbook: Book, tmp_path: Path) -> 
     ]
     assert parallel["exit_code"] == serial["exit_code"] == 1
     assert (tmp_path / "c2.html").read_text().count('class="goal"') == 5
+
+
+def test_a_command_that_is_done_leaves_nothing_for_the_collector_to_walk(
+    orphaned: Path,
+) -> None:
+    # What the check still holds as the interpreter shuts down is frozen out of the
+    # collector's sight: its passes then would walk every record (2.2 s at 1M goals).
+    import gc
+
+    gc.unfreeze()
+    result = cli("check", orphaned, *AS_OF, "--format", "json")
+    assert result.exit_code == 1 and json.loads(result.stdout)["findings"]
+    assert gc.get_freeze_count() > 0

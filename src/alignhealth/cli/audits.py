@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -14,6 +13,7 @@ from alignhealth.audit.run import run_audit
 from alignhealth.cli.common import (
     Ui,
     fail,
+    finish,
     output_options,
     plugin_host,
     plugin_options,
@@ -87,7 +87,7 @@ def audit_command(
             + "; the run is recorded",
             err=True,
         )
-    sys.exit(outcome.exit_code)
+    finish(outcome.exit_code)
 
 
 @click.command(name="history")

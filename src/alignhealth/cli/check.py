@@ -17,6 +17,7 @@ from alignhealth.annotate import annotate_copy
 from alignhealth.cli.common import (
     Ui,
     fail,
+    finish,
     output_options,
     plugin_host,
     plugin_options,
@@ -248,7 +249,7 @@ def check(
             annotate_all(results, annotate, ui)
     except AlignhealthError as exc:
         fail(exc.message)
-    sys.exit(code)
+    finish(code)
 
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")

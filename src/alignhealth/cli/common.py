@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +35,14 @@ def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
         + message,
         err=True,
     )
+    sys.exit(code)
+
+
+def finish(code: int) -> NoReturn:
+    """Exit with ``code`` once a command has done its work and written its reports."""
+    # The collector's passes as the interpreter shuts down would walk every record the
+    # command's frames still hold (2.2 s for a million goals): nothing is left to collect.
+    gc.freeze()
     sys.exit(code)
 
 
