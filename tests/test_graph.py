@@ -318,3 +318,38 @@ def test_an_index_that_no_longer_matches_its_records_is_not_used() -> None:
     assert list(OrgGraph(loaded, as_of=dt.date(2026, 11, 15)).goals) == ["G2", "G1"]
     loaded.goals = loaded.goals[:1]  # or dropped one
     assert list(OrgGraph(loaded, as_of=dt.date(2026, 11, 15)).goals) == ["G2"]
+
+
+STATUSES = ["On Track", "Done", "Cancelled", None]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.sampled_from(STATUSES)), min_size=1, max_size=8),
+    st.lists(
+        st.tuples(st.lists(st.integers(0, 9), max_size=3), st.sampled_from(STATUSES)),
+        max_size=8,
+    ),
+)
+@settings(max_examples=100)
+def test_active_work_is_an_active_child_or_an_active_project(
+    goals: list[tuple[int, str | None]], projects: list[tuple[list[int], str | None]]
+) -> None:
+    # parents and projects may name goals that do not exist (G7-G9)
+    graph = build_graph(
+        [
+            {"ID": f"G{n}", "Title": "x", "Parent": f"G{parent}" if parent != n else None}
+            | ({"Status": status} if status else {})
+            for n, (parent, status) in enumerate(goals)
+        ],
+        projects=[
+            {"ID": f"PR{n}", "Name": "p", "Goal": "; ".join(f"G{g}" for g in linked)}
+            | ({"Status": status} if status else {})
+            for n, (linked, status) in enumerate(projects)
+        ]
+        or None,
+    )
+    for goal_id in graph.goals:
+        expected = any(graph.goals[c].active for c in graph.children(goal_id)) or any(
+            p.active for p in graph.projects_of(goal_id)
+        )
+        assert graph.has_active_work(goal_id) == expected, goal_id

@@ -199,10 +199,16 @@ class OrgGraph:
         """Projects linked to the goal."""
         return [self.projects[p] for p in self._projects_of.get(goal_id, ())]
 
+    @cached_property
+    def _actively_worked(self) -> set[str]:
+        # The rules ask only whether a goal has an active project, not which: a set of
+        # ids, made in one pass, costs a quarter of the projects gathered per goal.
+        return {goal_id for p in self.projects.values() if p.active for goal_id in p.goal_ids}
+
     def has_active_work(self, goal_id: str) -> bool:
         """Whether an active child goal or an active project carries the goal forward."""
-        return any(self.goals[c].active for c in self.children(goal_id)) or any(
-            p.active for p in self.projects_of(goal_id)
+        return goal_id in self._actively_worked or any(
+            self.goals[c].active for c in self.children(goal_id)
         )
 
     def reviews_of(self, goal_id: str) -> list[Review]:
