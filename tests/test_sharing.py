@@ -274,7 +274,9 @@ def test_meanwhile_runs_here_once_while_the_child_takes_jobs() -> None:
 
     def meanwhile() -> None:
         calls.append(os.getpid())
-        time.sleep(0.3)  # the child is already at work: it takes most of the jobs
+        # The child is already at work: alone it would take every job in 0.6 s, so it
+        # takes most of them even where it starts late (a loaded machine).
+        time.sleep(1.0)
 
     results = run_shared(JOBS, _slow, workers=2, meanwhile=meanwhile)
     assert calls == [os.getpid()]

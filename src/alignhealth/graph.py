@@ -178,7 +178,8 @@ class OrgGraph:
         return self._children.get(goal_id, [])
 
     # The projects and reviews of each goal are gathered when first asked for: the core
-    # rules look up reviews through last_reviews, and projects in a rule or two.
+    # rules look up reviews through last_reviews and active projects through
+    # has_active_work, so only a plugin's rule pays for these.
     @cached_property
     def _projects_of(self) -> dict[str, list[str]]:
         projects_of: dict[str, list[str]] = {}
