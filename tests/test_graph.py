@@ -214,6 +214,67 @@ def test_reporting_cycles_match_networkx(managers: list[int | None]) -> None:
     assert graph.reporting_cycles() == expected
 
 
+@given(st.lists(st.one_of(st.none(), st.integers(0, 11)), min_size=1, max_size=12))
+@settings(max_examples=200)
+def test_reports_to_and_managers_follow_the_chain_outside_cycles(
+    managers: list[int | None],
+) -> None:
+    # Person n reports to managers[n]; a person in a reporting cycle counts as having
+    # no manager, so nobody is above anyone through a cycle.
+    people = [
+        {"ID": f"P{n}", "Name": f"Person {n}", "Manager": None if m is None else f"P{m}"}
+        for n, m in enumerate(managers)
+    ]
+    graph = build_graph([{"ID": "G1", "Title": "x"}], people=people)
+    boss = {
+        f"P{n}": f"P{m}"
+        for n, m in enumerate(managers)
+        if m is not None and m != n and m < len(managers)  # a manager who is a person
+    }
+    in_cycle = {p for group in graph.reporting_cycles() for p in group}
+
+    def above(person: str) -> list[str]:
+        chain = []
+        while person not in in_cycle and person in boss:
+            person = boss[person]
+            chain.append(person)
+        return chain
+
+    for person in graph.people:
+        assert graph.manager_of(person) == boss.get(person)
+        for other in graph.people:
+            assert graph.reports_to(person, other) == (other in above(person)), (person, other)
+    assert graph.managers == frozenset(boss.values())
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["P1", "P2", "ann@x.example", "Bob", "Nobody", "nobody"]),
+            min_size=1,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+@settings(max_examples=100)
+def test_owner_keys_agree_with_resolving_each_reference(cells: list[list[str]]) -> None:
+    # A cell naming one person by id takes a shorter way than the rest: the same keys.
+    graph = build_graph(
+        [{"ID": f"G{n}", "Title": "x", "Owner": "; ".join(cell)} for n, cell in enumerate(cells)],
+        people=[
+            {"ID": "P1", "Name": "Ann", "Email": "ann@x.example"},
+            {"ID": "P2", "Name": "Bob"},
+        ],
+    )
+    for goal in graph.goals.values():
+        expected = tuple(
+            dict.fromkeys(graph.resolve(ref).person_id or ref for ref in goal.owners)
+        )
+        assert graph.owner_keys(goal.owners) == expected
+
+
 def test_owner_matches_asks_once_per_distinct_owner_cell() -> None:
     graph = build_graph(
         [

@@ -365,11 +365,12 @@ class OrgGraph:
 
     def resolve(self, ref: str) -> PersonMatch:
         """A person by id, then e-mail (any case), then name (case, spacing, accents folded)."""
-        try:
-            return self._resolved[ref]
-        except KeyError:
+        # Each distinct reference misses once (a quarter of a million owners at a million
+        # goals): a look-up that returns None costs less than a KeyError caught.
+        match = self._resolved.get(ref)
+        if match is None:
             match = self._resolved[ref] = self._resolve(ref)
-            return match
+        return match
 
     def _resolve(self, ref: str) -> PersonMatch:
         if ref in self.people:
@@ -422,9 +423,13 @@ class OrgGraph:
         P1). Worked out once per owner cell, which goals with the same owners share."""
         keys = self._owner_keys.get(owners)
         if keys is None:
-            keys = self._owner_keys[owners] = tuple(
-                dict.fromkeys(self.resolve(ref).person_id or ref for ref in owners)
-            )
+            if len(owners) == 1 and owners[0] in self.people:
+                # Most cells name one person by id, who is their own key: no match to
+                # make (a million goals have a quarter of a million such cells).
+                keys = owners
+            else:
+                keys = tuple(dict.fromkeys(self.resolve(ref).person_id or ref for ref in owners))
+            self._owner_keys[owners] = keys
         return keys
 
     def owner_ids(self, owners: Sequence[str]) -> list[str]:
@@ -458,8 +463,17 @@ class OrgGraph:
 
     def manager_of(self, person_id: str) -> str | None:
         """The id of the person's manager, when it resolves."""
-        match = self.manager_match(person_id)
-        return match.person_id if match else None
+        return self._manager_ids.get(person_id)
+
+    @cached_property
+    def _manager_ids(self) -> dict[str, str]:
+        # The walks up and down the manager forest ask a plain mapping: a quarter of a
+        # million people, each asked for several times, through no method call.
+        return {
+            person_id: match.person_id
+            for person_id, match in self._managers.items()
+            if match.person_id is not None and match.person_id != person_id
+        }
 
     def reports_to_chain(self, person_id: str) -> list[str]:
         """The managers above a person, nearest first; stops where the chain loops."""
@@ -483,12 +497,13 @@ class OrgGraph:
         # has closed one.
         done: set[str] = set()
         groups = []
+        manager_of = self._manager_ids.get
         for start in self.people:
             path: dict[str, None] = {}  # this walk, in order
             node: str | None = start
             while node is not None and node not in done and node not in path:
                 path[node] = None
-                node = self.manager_of(node)
+                node = manager_of(node)
             if node is not None and node in path:
                 walked = list(path)
                 groups.append(sorted(walked[walked.index(node) :]))
@@ -500,15 +515,13 @@ class OrgGraph:
         """Each person's entry and exit time in a walk of the manager forest, so that "does
         A report to B" is two comparisons. People in a reporting cycle are treated as
         having no manager (the walk stops at cycles, as the rules say)."""
-        in_cycle = {p for group in self.reporting_cycles() for p in group}
+        in_cycle = {p for group in self._reporting_cycles for p in group}
         reports: dict[str, list[str]] = {}
-        roots = []
-        for person_id in self.people:
-            manager = self.manager_of(person_id)
-            if manager is None or person_id in in_cycle:
-                roots.append(person_id)
-            else:
+        for person_id, manager in self._manager_ids.items():
+            if person_id not in in_cycle:
                 reports.setdefault(manager, []).append(person_id)
+        managed = self._manager_ids.keys() - in_cycle
+        roots = [person_id for person_id in self.people if person_id not in managed]
         intervals: dict[str, tuple[int, int]] = {}
         clock = 0
         for root in roots:
@@ -539,7 +552,7 @@ class OrgGraph:
     @cached_property
     def managers(self) -> frozenset[str]:
         """People who manage at least one person."""
-        return frozenset(m for p in self.people if (m := self.manager_of(p)) is not None)
+        return frozenset(self._manager_ids.values())
 
     def is_leader(self, person_id: str, leader_max_rank: int) -> bool:
         """An active person whose level rank is at most ``leader_max_rank``; for a person
