@@ -269,9 +269,7 @@ def test_owner_keys_agree_with_resolving_each_reference(cells: list[list[str]]) 
         ],
     )
     for goal in graph.goals.values():
-        expected = tuple(
-            dict.fromkeys(graph.resolve(ref).person_id or ref for ref in goal.owners)
-        )
+        expected = tuple(dict.fromkeys(graph.resolve(ref).person_id or ref for ref in goal.owners))
         assert graph.owner_keys(goal.owners) == expected
 
 

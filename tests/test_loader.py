@@ -807,6 +807,104 @@ def test_the_largest_sheet_is_streamed_by_a_second_child_and_reads_the_same(
     assert lane.process.exitcode == 0  # it ended by itself once its rows were taken
 
 
+def test_the_streamed_sheet_is_read_by_a_thread_while_the_others_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # While the People rows are read (and would keep this process waiting for them), the
+    # Goals the second child streams are read too; then the thread is gone.
+    from alignhealth.loaders import isolation
+    from alignhealth.loaders import workbook as reading
+
+    monkeypatch.setattr(isolation, "LANE_FROM", 1)
+    read_sheet = reading.read_sheet
+    goals_begun = threading.Event()
+    seen: dict[str, Any] = {}
+
+    def watched(raw: Any, spec: Any, mapping: Any, ctx: Any) -> Any:
+        if raw.name == "Goals":
+            seen["goals thread"] = threading.current_thread()
+            goals_begun.set()
+        elif raw.name == "People":
+            seen["goals while people"] = goals_begun.wait(30)
+        return read_sheet(raw, spec, mapping, ctx)
+
+    monkeypatch.setattr(reading, "read_sheet", watched)
+    path = lane_workbook(tmp_path)
+    (records, problems), lane = read_isolated_records(path)
+    assert seen["goals while people"] is True
+    assert seen["goals thread"] is not threading.main_thread()
+    assert not seen["goals thread"].is_alive() and threading.active_count() == 1
+    assert len(records) == 300 and len(problems) == 2
+    assert lane is not None and lane.done
+
+
+@pytest.mark.parametrize("where", ["Goals", "People"])
+def test_what_goes_wrong_in_either_thread_is_raised_once_with_no_thread_or_process_left(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alignhealth.loaders import isolation
+    from alignhealth.loaders import workbook as reading
+
+    monkeypatch.setattr(isolation, "LANE_FROM", 1)
+    read_sheet = reading.read_sheet
+
+    def broken(raw: Any, spec: Any, mapping: Any, ctx: Any) -> Any:
+        if raw.name == where:
+            raise RuntimeError(f"a bug reading {where}")
+        return read_sheet(raw, spec, mapping, ctx)
+
+    monkeypatch.setattr(reading, "read_sheet", broken)
+    path = lane_workbook(tmp_path)
+    reader = isolation.IsolatedReader(path, "calamine-xlsx")
+    lane = reader.lane
+    raw = reader.open()
+    with pytest.raises(RuntimeError, match=f"a bug reading {where}"):
+        reading.load_raw(raw, path.name)
+    raw.close()
+    assert threading.active_count() == 1
+    assert lane is not None
+    lane.process.join(30)
+    reader.process.join(30)
+    assert not lane.process.is_alive() and not reader.process.is_alive()
+
+
+def test_a_first_child_that_dies_while_the_second_streams_is_the_error_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    from alignhealth.loaders import isolation
+    from alignhealth.loaders.workbook import load_raw
+    from alignhealth.sharing import can_fork
+
+    if not can_fork():
+        pytest.skip("the death is patched into a forked child")
+    monkeypatch.setattr(isolation, "LANE_FROM", 1)
+    stream = isolation._stream
+
+    def die(conn: Any, stream_id: int, raw: Any, sheet: Any) -> None:
+        if sheet.name == "People":
+            os._exit(5)
+        time.sleep(2)  # the Goals' thread is still waiting for its rows when People fail
+        stream(conn, stream_id, raw, sheet)
+
+    monkeypatch.setattr(isolation, "_stream", die)
+    path = lane_workbook(tmp_path)
+    reader = isolation.IsolatedReader(path, "calamine-xlsx")
+    lane = reader.lane
+    raw = reader.open()
+    with pytest.raises(InputError) as caught:
+        load_raw(raw, path.name)
+    raw.close()
+    assert caught.value.code == "reader-crashed" and "exit code 5" in caught.value.message
+    assert reader.failed is caught.value  # the one error both threads were told
+    assert threading.active_count() == 1
+    assert lane is not None
+    lane.process.join(30)
+    assert not lane.process.is_alive()
+
+
 def test_a_second_child_whose_sheet_is_not_read_is_stopped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -234,6 +235,9 @@ class IsolatedReader:
         self.ready = False
         #: Why reading failed, once it has.
         self.failed: InputError | None = None
+        # The lane's sheet is read by a thread of the parent's own beside the other
+        # sheets: the first failure is the one both are told, and stopping is done once.
+        self._stopping = threading.RLock()
 
     def _start(self, lane: str | None) -> tuple[Any, Connection, str]:
         conn, child = self.context.Pipe()
@@ -262,26 +266,26 @@ class IsolatedReader:
         try:
             return self._message(lane)
         except InputError as exc:
-            self.failed = exc
-            raise
+            raise self._fail(exc) from None
+
+    def _fail(self, exc: InputError) -> InputError:
+        """Stop the children for ``exc``, unless reading already failed: then the first
+        failure is the one to tell (the other thread's read broke off because of it)."""
+        with self._stopping:
+            if self.failed is None:
+                self.failed = exc
+                self.close()
+            return self.failed
 
     def _message(self, lane: _Lane | None) -> Any:
         child = lane or self
         conn, process, log = child.conn, child.process, child.log
         remaining = self.deadline - time.monotonic()
-        if remaining <= 0 or not conn.poll(remaining):
-            self.ready = False  # it may be stuck: stopped for sure
-            self.close()
-            raise InputError(
-                f"{self.path}: reading took longer than {self.limits.seconds:.0f} s "
-                "(ALIGNHEALTH_READ_TIMEOUT) and was stopped; the file is pathological or far "
-                "larger than a goal workbook",
-                code="timeout",
-                location=str(self.path),
-            )
         try:
-            message = conn.recv()
+            message = conn.recv() if remaining > 0 and conn.poll(remaining) else None
         except (EOFError, OSError):
+            if self.failed is not None:  # the other thread stopped the children
+                raise self.failed from None
             process.join(5)
             code = process.exitcode
             how = (
@@ -292,7 +296,6 @@ class IsolatedReader:
             said = _last_words(log)
             if said:
                 how += f": {said}"
-            self.close()
             raise InputError(
                 f"{self.path}: the spreadsheet reader stopped ({how}) on this file, which is "
                 "malformed or asks for more memory than allowed (ALIGNHEALTH_READ_MEMORY); "
@@ -300,8 +303,16 @@ class IsolatedReader:
                 code="reader-crashed",
                 location=str(self.path),
             ) from None
+        if message is None:
+            self.ready = False  # it may be stuck: stopped for sure
+            raise InputError(
+                f"{self.path}: reading took longer than {self.limits.seconds:.0f} s "
+                "(ALIGNHEALTH_READ_TIMEOUT) and was stopped; the file is pathological or far "
+                "larger than a goal workbook",
+                code="timeout",
+                location=str(self.path),
+            )
         if message[0] == "error":
-            self.close()
             raise InputError(message[1], code=message[2], location=message[3])
         return message
 
@@ -319,10 +330,16 @@ class IsolatedReader:
             reader=self.backend,
             closer=self.close,
             prefetch=lambda indexes: self._want(raw, indexes),
+            apart=self._apart,
         )
         for index, sheet in enumerate(raw.sheets):
             sheet.rows = self._rows(index, sheet)
         return raw
+
+    def _apart(self, sheet: RawSheet) -> bool:
+        """Whether the sheet's rows will come from the lane, on a pipe of their own."""
+        lane = self.lane
+        return lane is not None and lane.name == sheet.name and not lane.taken
 
     def _want(self, raw: RawWorkbook, indexes: Sequence[int]) -> None:
         """Tell the child which sheets will be read (not the lane's); a lane whose sheet
@@ -380,6 +397,10 @@ class IsolatedReader:
                 return
 
     def close(self) -> None:
+        with self._stopping:
+            self._close()
+
+    def _close(self) -> None:
         if self.process.is_alive():
             with contextlib.suppress(OSError):
                 self.conn.send(("stop",))

@@ -64,6 +64,13 @@ class RawWorkbook:
     #: Tells a reader that loads sheets lazily which sheets (indexes into ``sheets``)
     #: will be read, in order, so that it can load them ahead.
     prefetch: Callable[[Sequence[int]], None] | None = None
+    #: Whether a sheet's rows come from a reader of their own (a second process streaming
+    #: it), so that it can be read at the same time as the other sheets.
+    apart: Callable[[RawSheet], bool] | None = None
+
+    def reads_apart(self, sheet: RawSheet) -> bool:
+        """Whether ``sheet`` can be read while other sheets are."""
+        return self.apart is not None and self.apart(sheet)
 
     def want(self, sheets: Sequence[RawSheet]) -> None:
         """Say which sheets will be read, in order (a hint; any sheet can still be read)."""

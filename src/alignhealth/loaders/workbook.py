@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
@@ -256,6 +258,28 @@ def load_workbook(
         raw.close()
 
 
+class _Beside:
+    """``read(kind)`` in a thread of its own; ``join`` waits for it, and raises what it
+    raised other than an input error (which ``read`` keeps)."""
+
+    def __init__(self, read: Callable[[SheetKind], None], kind: SheetKind) -> None:
+        self.raised: BaseException | None = None
+
+        def run() -> None:
+            try:
+                read(kind)
+            except BaseException as exc:  # told in the main thread, as if raised there
+                self.raised = exc
+
+        self.thread = threading.Thread(target=run, name=f"alignhealth-read-{kind}", daemon=True)
+        self.thread.start()
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.raised is not None:
+            raise self.raised
+
+
 def load_raw(
     raw: RawWorkbook,
     name: str,
@@ -285,15 +309,32 @@ def load_raw(
     reads: dict[SheetKind, SheetRead] = {}
     found: dict[SheetKind, ReadContext] = {}
     failed: dict[SheetKind, InputError] = {}
+
+    def read(kind: SheetKind) -> None:
+        found[kind] = replace(ctx, problems=[], notices=[])
+        try:
+            reads[kind] = read_sheet(
+                sheets[kind], SHEETS[kind], mapping.for_kind(kind), found[kind]
+            )
+        except InputError as exc:
+            failed[kind] = exc
+
+    # A sheet streamed by a process of its own is read by a thread beside the others:
+    # whenever the other sheets' rows are late, this process parses the streamed rows
+    # that wait for it, rather than leaving them all for the end.
+    apart = order[-1] if order and raw.reads_apart(sheets[order[-1]]) else None
     with gc_paused():
-        for kind in order:
-            found[kind] = replace(ctx, problems=[], notices=[])
-            try:
-                reads[kind] = read_sheet(
-                    sheets[kind], SHEETS[kind], mapping.for_kind(kind), found[kind]
-                )
-            except InputError as exc:
-                failed[kind] = exc
+        beside = _Beside(read, apart) if apart is not None else None
+        try:
+            for kind in order:
+                if kind is not apart:
+                    read(kind)
+        except BaseException:
+            raw.close()  # the thread's reader stops too, so the thread ends at once
+            raise
+        finally:
+            if beside is not None:
+                beside.join()
     for kind in sheets:
         if kind in failed:
             raise failed[kind]
