@@ -271,6 +271,8 @@ def test_owner_keys_agree_with_resolving_each_reference(cells: list[list[str]]) 
     for goal in graph.goals.values():
         expected = tuple(dict.fromkeys(graph.resolve(ref).person_id or ref for ref in goal.owners))
         assert graph.owner_keys(goal.owners) == expected
+        resolved = [m.person_id for m in graph.matches_of(goal.owners) if m.person_id]
+        assert graph.owner_ids(goal.owners) == resolved
 
 
 def test_owner_matches_asks_once_per_distinct_owner_cell() -> None:

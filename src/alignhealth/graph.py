@@ -434,6 +434,8 @@ class OrgGraph:
 
     def owner_ids(self, owners: Sequence[str]) -> list[str]:
         """The ids of the people a list of owner references resolves to."""
+        if len(owners) == 1 and owners[0] in self.people:
+            return [owners[0]]  # one person named by id: nothing to resolve
         return [m.person_id for m in self.matches_of(tuple(owners)) if m.person_id]
 
     def is_active(self, person_id: str) -> bool:

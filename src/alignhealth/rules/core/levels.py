@@ -279,13 +279,16 @@ class ReportingLineMismatch(Rule):
         # distinct cell is resolved to a set of people once.
         people_in: dict[tuple[str, ...], frozenset[str]] = {}
 
+        people = graph.people
+        owner_keys = graph.owner_keys
+
         def owners(goal_id: str) -> frozenset[str]:
             cell = goals[goal_id].owners
             found = people_in.get(cell)
             if found is None:
-                found = people_in[cell] = frozenset(
-                    m.person_id for m in graph.owners_of(goal_id) if m.person_id
-                )
+                # The owners who resolve: a key that is no person's id is a name as
+                # written that matched nobody (a person's id always resolves).
+                found = people_in[cell] = frozenset(k for k in owner_keys(cell) if k in people)
             return found
 
         def owned_above(goal_id: str) -> frozenset[str]:
