@@ -783,6 +783,32 @@ def read_isolated_records(path: Path) -> tuple[Any, Any]:
     return (records, sorted((p.kind, p.location.cell) for p in loaded.problems)), lane
 
 
+def forked_lanes(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The isolation module, with every workbook's largest sheet streamed by a second
+    child; skips where a death patched into a forked child cannot happen."""
+    from alignhealth.loaders import isolation
+    from alignhealth.sharing import can_fork
+
+    if not can_fork():
+        pytest.skip("the death is patched into a forked child")
+    monkeypatch.setattr(isolation, "LANE_FROM", 1)
+    return isolation
+
+
+def read_until_it_fails(path: Path) -> tuple[InputError, Any, Any]:
+    """The input error reading ``path`` ends in, and the reader and its lane."""
+    from alignhealth.loaders.isolation import IsolatedReader
+    from alignhealth.loaders.workbook import load_raw
+
+    reader = IsolatedReader(path, "calamine-xlsx")
+    lane = reader.lane
+    raw = reader.open()
+    with pytest.raises(InputError) as caught:
+        load_raw(raw, path.name)
+    raw.close()
+    return caught.value, reader, lane
+
+
 @pytest.mark.parametrize("start", ["fork", "spawn"])
 def test_the_largest_sheet_is_streamed_by_a_second_child_and_reads_the_same(
     start: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -874,13 +900,7 @@ def test_a_first_child_that_dies_while_the_second_streams_is_the_error_told(
     import os
     import time
 
-    from alignhealth.loaders import isolation
-    from alignhealth.loaders.workbook import load_raw
-    from alignhealth.sharing import can_fork
-
-    if not can_fork():
-        pytest.skip("the death is patched into a forked child")
-    monkeypatch.setattr(isolation, "LANE_FROM", 1)
+    isolation = forked_lanes(monkeypatch)
     stream = isolation._stream
 
     def die(conn: Any, stream_id: int, raw: Any, sheet: Any) -> None:
@@ -890,15 +910,9 @@ def test_a_first_child_that_dies_while_the_second_streams_is_the_error_told(
         stream(conn, stream_id, raw, sheet)
 
     monkeypatch.setattr(isolation, "_stream", die)
-    path = lane_workbook(tmp_path)
-    reader = isolation.IsolatedReader(path, "calamine-xlsx")
-    lane = reader.lane
-    raw = reader.open()
-    with pytest.raises(InputError) as caught:
-        load_raw(raw, path.name)
-    raw.close()
-    assert caught.value.code == "reader-crashed" and "exit code 5" in caught.value.message
-    assert reader.failed is caught.value  # the one error both threads were told
+    error, reader, lane = read_until_it_fails(lane_workbook(tmp_path))
+    assert error.code == "reader-crashed" and "exit code 5" in error.message
+    assert reader.failed is error  # the one error both threads were told
     assert threading.active_count() == 1
     assert lane is not None
     lane.process.join(30)
@@ -932,13 +946,7 @@ def test_a_second_child_that_dies_is_one_clear_error_and_leaves_no_process(
 ) -> None:
     import os
 
-    from alignhealth.loaders import isolation
-    from alignhealth.sharing import can_fork
-
-    if not can_fork():
-        pytest.skip("the death is patched into a forked child")
-    monkeypatch.setattr(isolation, "LANE_FROM", 1)
-
+    isolation = forked_lanes(monkeypatch)
     send = isolation.Ahead.send
 
     def die(self: Any, message: Any) -> None:
@@ -947,16 +955,8 @@ def test_a_second_child_that_dies_is_one_clear_error_and_leaves_no_process(
         send(self, message)
 
     monkeypatch.setattr(isolation.Ahead, "send", die)
-    path = lane_workbook(tmp_path)
-    reader = isolation.IsolatedReader(path, "calamine-xlsx")
-    lane = reader.lane
-    raw = reader.open()
-    from alignhealth.loaders.workbook import load_raw
-
-    with pytest.raises(InputError) as caught:
-        load_raw(raw, path.name)
-    raw.close()
-    assert caught.value.code == "reader-crashed" and "exit code 3" in caught.value.message
+    error, reader, lane = read_until_it_fails(lane_workbook(tmp_path))
+    assert error.code == "reader-crashed" and "exit code 3" in error.message
     assert lane is not None and not lane.process.is_alive()
     reader.process.join(30)
     assert not reader.process.is_alive()
