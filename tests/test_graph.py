@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from alignhealth import measures
 from alignhealth.findings import Severity
 from alignhealth.graph import OrgGraph, strongly_connected
+from alignhealth.links import GoalLinks
 from alignhealth.loaders.schema import SheetKind
+from alignhealth.model import Goal, Origin
 from alignhealth.rules.base import RuleContext, RuleOptions
 from alignhealth.settings import Settings
 from alignhealth.testing import build_graph, load_rows
@@ -273,6 +275,82 @@ def test_owner_keys_agree_with_resolving_each_reference(cells: list[list[str]]) 
         assert graph.owner_keys(goal.owners) == expected
         resolved = [m.person_id for m in graph.matches_of(goal.owners) if m.person_id]
         assert graph.owner_ids(goal.owners) == resolved
+
+
+@given(
+    st.lists(
+        st.lists(st.integers(0, 14), max_size=3),  # parents by row; 10-14 match no goal
+        min_size=1,
+        max_size=10,
+    ),
+    st.integers(1, 4),
+)
+@settings(max_examples=300)
+def test_goal_links_made_a_chunk_at_a_time_are_those_made_at_once(
+    cells: list[list[int]], chunk: int
+) -> None:
+    # As the reader links them: a chunk of rows at a time, knowing only the goals read so
+    # far, so that a parent further down the sheet (or the goal itself) is settled last.
+    goals = {
+        f"G{n}": Goal(
+            id=f"G{n}",
+            title="x",
+            origin=Origin("w.xlsx", "Goals", n + 2, {}),
+            parent_ids=tuple(f"G{p}" for p in parents),
+        )
+        for n, parents in enumerate(cells)
+    }
+    at_once = GoalLinks()
+    at_once.add(goals.values(), goals)
+    at_once.finish(goals)
+    as_read = GoalLinks()
+    known: dict[str, Goal] = {}
+    records = list(goals.values())
+    for start in range(0, len(records), chunk):
+        known.update((g.id, g) for g in records[start : start + chunk])
+        as_read.add(records[start : start + chunk], known)
+    as_read.finish(goals)
+    assert as_read.added == at_once.added == len(goals)
+    assert as_read.parents == at_once.parents
+    assert as_read.children == at_once.children  # each parent's children in row order
+    assert as_read.unparented == at_once.unparented
+    assert as_read.unknown == at_once.unknown
+    # ...which are the links the definitions give
+    for goal_id, goal in goals.items():
+        existing = tuple(p for p in goal.parent_ids if p in goals)
+        assert at_once.parents.get(goal_id, ()) == existing
+        assert at_once.unknown.get(goal_id, ()) == tuple(
+            p for p in goal.parent_ids if p not in goals
+        )
+        assert at_once.children.get(goal_id, []) == [
+            c for c, g in goals.items() for p in g.parent_ids if p == goal_id
+        ]
+    assert at_once.unparented == [
+        g for g in goals if not any(p in goals for p in goals[g].parent_ids)
+    ]
+
+
+def test_the_graph_takes_the_links_the_reader_made_only_for_the_goals_it_read(
+    tmp_path: Any,
+) -> None:
+    from alignhealth.loaders.workbook import load_workbook
+    from alignhealth.testing import write_workbook
+
+    rows = [["ID", "Title", "Parent"], ["G2", "Below", "G1"], ["G1", "Top", None]]
+    rows += [["G3", "Orphan", "G9"], ["G4", "Under two", "G1; G2"]]
+    path = write_workbook(tmp_path / "links.xlsx", sheets={"Goals": rows})
+    loaded = load_workbook(path)
+    assert loaded.goal_links is not None and loaded.goal_links.added == 4
+    graph = OrgGraph(loaded, as_of=dt.date(2026, 11, 15))
+    assert graph._children is loaded.goal_links.children  # taken, not made again
+    assert graph.children("G1") == ["G2", "G4"] and graph.parents("G2") == ("G1",)
+    assert graph.unknown_parents("G3") == ("G9",) and graph.parents("G4") == ("G1", "G2")
+    assert [g.id for g in graph.roots()] == ["G1"]
+    # a loader that changed the goals since: the links are made afresh
+    loaded.goals = loaded.goals[:2]
+    again = OrgGraph(loaded, as_of=dt.date(2026, 11, 15))
+    assert again._children is not loaded.goal_links.children
+    assert again.children("G1") == ["G2"] and "G4" not in again.goals
 
 
 def test_owner_matches_asks_once_per_distinct_owner_cell() -> None:

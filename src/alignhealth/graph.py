@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from alignhealth.levels import LevelScale
+from alignhealth.links import GoalLinks
 from alignhealth.loaders.result import LoadedWorkbook, LoadProblem
 from alignhealth.loaders.schema import SheetKind
 from alignhealth.loaders.values import fold_name
@@ -124,31 +125,20 @@ class OrgGraph:
         self.has_levels_sheet = loaded.levels is not None
         self.configured_levels = tuple(levels or ())
 
-        self._parents: dict[str, tuple[str, ...]] = {}
-        self._unknown_parents: dict[str, tuple[str, ...]] = {}
-        self._children: dict[str, list[str]] = {}
+        links = loaded.goal_links
+        if (
+            links is None
+            or self.goals is not loaded.by_id.get(SheetKind.GOALS)
+            or links.added != len(self.goals)
+        ):
+            links = GoalLinks()
+            links.add(self.goals.values(), self.goals)
+        links.finish(self.goals)
+        self._parents: dict[str, tuple[str, ...]] = links.parents
+        self._unknown_parents: dict[str, tuple[str, ...]] = links.unknown
+        self._children: dict[str, list[str]] = links.children
         #: Goals with no parent that exists (where a walk down the tree starts).
-        self._unparented: list[str] = []
-        goals = self.goals
-        for goal in goals.values():
-            parent_ids = goal.parent_ids
-            if not parent_ids:
-                self._unparented.append(goal.id)
-                continue
-            # Most goals name one parent that exists: its tuple is kept as it is.
-            known: tuple[str, ...]
-            if len(parent_ids) == 1 and parent_ids[0] in goals:
-                known = parent_ids
-            else:
-                known = tuple(p for p in parent_ids if p in goals)
-            if known:
-                self._parents[goal.id] = known
-                for parent in known:
-                    self._children.setdefault(parent, []).append(goal.id)
-            else:
-                self._unparented.append(goal.id)
-            if len(known) != len(parent_ids):
-                self._unknown_parents[goal.id] = tuple(p for p in parent_ids if p not in goals)
+        self._unparented: list[str] = links.unparented
 
         level_texts = [g.level for g in self.goals.values() if g.level]
         level_texts += [p.level for p in self.people.values() if p.level]
@@ -620,8 +610,8 @@ class OrgGraph:
             graph.add_node(("person", person.id), data=person)
         for project in self.projects.values():
             graph.add_node(("project", project.id), data=project)
-        for child, parents in self._parents.items():
-            for parent in parents:
+        for child in self.goals:  # row order, whatever order the links were made in
+            for parent in self._parents.get(child, ()):
                 graph.add_edge(("goal", child), ("goal", parent), kind="parent")
         for goal in self.goals.values():
             for person_id in self.owner_ids(goal.owners):

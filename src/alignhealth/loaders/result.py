@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from alignhealth.findings import EntityRef, Notice, SourceLocation
+from alignhealth.links import GoalLinks
 from alignhealth.loaders.schema import SheetKind
 from alignhealth.model import Goal, LevelDef, Person, Project, Review
 
@@ -79,6 +80,10 @@ class LoadedWorkbook:
     #: as it read them (the graph takes them rather than indexing a million records again).
     #: A loader may leave it empty; an index that does not match its list is not used.
     by_id: dict[SheetKind, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    #: The goals' parent and child links, made as the goals were read (the graph finishes
+    #: them rather than linking a million goals again). Used only with the goals' index
+    #: above, and only where it covers every goal in it.
+    goal_links: GoalLinks | None = None
 
     def has_field(self, kind: SheetKind, name: str) -> bool:
         """Whether the workbook has a column for ``name`` on its ``kind`` sheet."""

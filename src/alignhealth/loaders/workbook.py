@@ -369,4 +369,5 @@ def load_raw(
         layout={kind: read.layout() for kind, read in reads.items()},
         unread_sheets=[(s.name, s.hidden) for s in raw.sheets if s not in sheets.values()],
         by_id={kind: read.by_id for kind, read in reads.items() if read.by_id is not None},
+        goal_links=reads[SheetKind.GOALS].links,
     )
