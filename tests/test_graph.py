@@ -353,6 +353,37 @@ def test_the_graph_takes_the_links_the_reader_made_only_for_the_goals_it_read(
     assert again.children("G1") == ["G2"] and "G4" not in again.goals
 
 
+def test_links_the_reader_made_a_few_rows_at_a_time_give_the_graph_made_afresh(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    # Parents above and below their rows, repeated ids, blank ids, unknown parents and a
+    # cycle, linked two rows at a time by the reader: the graph is the one made afresh.
+    from alignhealth.loaders import tables
+    from alignhealth.loaders.workbook import load_workbook
+    from alignhealth.testing import write_workbook
+
+    monkeypatch.setattr(tables, "LINK_ROWS", 2)
+    rows = [["ID", "Title", "Parent"]]
+    rows += [["G5", "Below its parent", "G1"], ["G1", "Top", None], ["G2", "A", "G1; G7"]]
+    rows += [["G3", "Cycle", "G4"], [None, "No id", "G1"], ["G4", "Cycle", "G3"]]
+    rows += [["G2", "Repeated", "G3"], ["G6", "Unknown", "G99"], ["G7", "Late", "G1"]]
+    rows += [["G8", "Self", "G8; G5"], ["G9", "Under late", "G7"]]
+    path = write_workbook(tmp_path / "links.xlsx", sheets={"Goals": rows})
+    loaded = load_workbook(path)
+    as_read = OrgGraph(loaded, as_of=dt.date(2026, 11, 15))
+    assert as_read._children is loaded.goal_links.children  # the reader's links were taken
+    loaded.goal_links = None
+    afresh = OrgGraph(loaded, as_of=dt.date(2026, 11, 15))
+    for goal_id in afresh.goals:
+        assert as_read.parents(goal_id) == afresh.parents(goal_id), goal_id
+        assert as_read.children(goal_id) == afresh.children(goal_id), goal_id
+        assert as_read.unknown_parents(goal_id) == afresh.unknown_parents(goal_id), goal_id
+    assert as_read._unparented == afresh._unparented
+    assert as_read.cycles() == afresh.cycles() == [["G3", "G4"], ["G8"]]
+    assert as_read.children("G1") == ["G5", "G2", "G7"]  # row order, G5 above G1
+    assert list(as_read.nx.edges(keys=False)) == list(afresh.nx.edges(keys=False))
+
+
 def test_owner_matches_asks_once_per_distinct_owner_cell() -> None:
     graph = build_graph(
         [
