@@ -24,10 +24,13 @@ class GoalLinks:
         self.children: dict[str, list[str]] = {}
         self.unparented: list[str] = []
         self.unknown: dict[str, tuple[str, ...]] = {}
-        #: How many goals were added (the first row of each id, in row order).
-        self.added = 0
         self._early: list[Goal] = []
         self._finished = False
+
+    @property
+    def added(self) -> int:
+        """How many goals were added: each is either linked to a parent or unparented."""
+        return len(self.parents) + len(self.unparented)
 
     def add(self, goals: Iterable[Goal], known: Container[str]) -> None:
         """Link ``goals`` (the next ones, in row order), ``known`` holding every goal's id
@@ -35,9 +38,7 @@ class GoalLinks:
         parents_of = self.parents
         children_of = self.children.setdefault
         unparented = self.unparented.append
-        added = 0
         for goal in goals:
-            added += 1
             parent_ids = goal.parent_ids
             if not parent_ids:
                 unparented(goal.id)
@@ -57,7 +58,6 @@ class GoalLinks:
             if len(found) != len(parent_ids):
                 self.unknown[goal.id] = tuple(p for p in parent_ids if p not in known)
                 self._early.append(goal)
-        self.added += added
 
     def finish(self, goals: Mapping[str, Goal]) -> None:
         """Settle the parents not known when their goal was added, ``goals`` being every
