@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -245,13 +246,16 @@ class RuleContext(Generic[OptionsT]):
         repeat down the sheet, and a rule that looks at every owner of every goal would
         otherwise spend its time resolving the same few thousand cells."""
         graph = self.graph
-        kept: dict[tuple[str, ...], list[PersonMatch]] = {}
-        for goal in graph.active_goals:
-            matches = kept.get(goal.owners)
-            if matches is None:
-                matches = kept[goal.owners] = [m for m in graph.matches_of(goal.owners) if keep(m)]
-            for match in matches:
-                yield goal, match
+        found: list[tuple[int, PersonMatch]] = []
+        for cell, positions in graph.active_owner_cells.items():
+            matches = [m for m in graph.matches_of(cell) if keep(m)]
+            if matches:
+                found.extend((position, m) for position in positions for m in matches)
+        # Back in row order; a goal's owners stay in their cell's order (the sort is stable).
+        found.sort(key=itemgetter(0))
+        active = graph.active_goals
+        for position, match in found:
+            yield active[position], match
 
     def owner_label(self, owner: str) -> str:
         """``Ann Archer (P-01)`` for a person, the name as written otherwise."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from pydantic import Field
@@ -44,13 +45,20 @@ class StaleReview(Rule):
     requires = ("review-data",)
 
     def check(self, ctx: RuleContext[StaleReviewOptions]) -> Iterator[Finding]:
-        last_of = ctx.last_reviews().get
-        for goal in ctx.active_goals():
-            last = last_of(goal.id)
-            if last is None:
+        as_of = ctx.settings.as_of
+        try:
+            stale_before = as_of - dt.timedelta(days=ctx.options.max_days)
+        except OverflowError:  # before the first day a date can name: nothing is older
+            return
+        goals = ctx.graph.goals
+        # The dates are walked in row order and only the stale goals looked up: at a
+        # million goals a look-up of every goal's last review cost more than the rule.
+        for goal_id, last in ctx.last_reviews().items():
+            if last is None or last >= stale_before:
                 continue
-            days = (ctx.settings.as_of - last).days
-            if days > ctx.options.max_days:
+            goal = goals[goal_id]
+            if goal.active:
+                days = (as_of - last).days
                 yield ctx.at(
                     goal,
                     "last_reviewed",
@@ -93,9 +101,12 @@ class NeverReviewed(Rule):
 
     def check(self, ctx: RuleContext[NeverReviewedOptions]) -> Iterator[Finding]:
         as_of = ctx.settings.as_of
-        last_of = ctx.last_reviews().get
-        for goal in ctx.active_goals():
-            if last_of(goal.id) is not None:
+        goals = ctx.graph.goals
+        for goal_id, last in ctx.last_reviews().items():  # as AH501 walks them
+            if last is not None:
+                continue
+            goal = goals[goal_id]
+            if not goal.active:
                 continue
             if goal.start is not None and (as_of - goal.start).days <= ctx.options.grace_days:
                 continue

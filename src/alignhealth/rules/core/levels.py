@@ -43,13 +43,13 @@ class LevelInversion(Rule):
 
     def check(self, ctx: RuleContext[LevelInversionOptions]) -> Iterator[Finding]:
         graph = ctx.graph
-        rank_of, parents_of, goals = graph.levels.rank, graph.parents, graph.goals
+        rank_of, parents_of, goals = graph.levels.rank, graph.goal_parents, graph.goals
         allow_same_level = ctx.options.allow_same_level
         for goal in ctx.active_goals():
             rank = rank_of(goal.level)
             if rank is None:
                 continue
-            for parent_id in parents_of(goal.id):
+            for parent_id in parents_of(goal):
                 parent = goals[parent_id]
                 parent_rank = rank_of(parent.level)
                 if parent_rank is None:
@@ -108,13 +108,13 @@ class LevelSkip(Rule):
 
     def check(self, ctx: RuleContext[LevelSkipOptions]) -> Iterator[Finding]:
         graph = ctx.graph
-        rank_of, parents_of, goals = graph.levels.rank, graph.parents, graph.goals
+        rank_of, parents_of, goals = graph.levels.rank, graph.goal_parents, graph.goals
         max_gap = ctx.options.max_gap
         for goal in ctx.active_goals():
             rank = rank_of(goal.level)
             if rank is None:
                 continue
-            for parent_id in parents_of(goal.id):
+            for parent_id in parents_of(goal):
                 parent = goals[parent_id]
                 parent_rank = rank_of(parent.level)
                 if parent_rank is None or rank - parent_rank <= max_gap:
@@ -322,10 +322,10 @@ class ReportingLineMismatch(Rule):
         # Siblings share their owner and their parent's owner: each pair of owner sets is
         # judged once.
         fine: dict[tuple[frozenset[str], frozenset[str]], bool] = {}
-        parents_of = graph.parents
+        parents_of = graph.goal_parents
         reports_to = graph.reports_to
         for goal in ctx.active_goals():
-            parents = parents_of(goal.id)
+            parents = parents_of(goal)
             if not parents:
                 continue
             # The cells' sets looked up here first, not through owners() and

@@ -200,7 +200,13 @@ class StatusContradiction(Rule):
 
     def check(self, ctx: RuleContext[PaceOptions]) -> Iterator[Finding]:
         graph = ctx.graph
-        off_track = {g.id for g in graph.goals.values() if g.status is Status.OFF_TRACK}
+        # The off-track children of each goal that has any, in row order (a goal asking
+        # for its children would be a look-up of every goal).
+        red_children: dict[str, list[str]] = {}
+        for goal in graph.goals.values():
+            if goal.status is Status.OFF_TRACK:
+                for parent in graph.goal_parents(goal):
+                    red_children.setdefault(parent, []).append(goal.id)
         for goal in graph.goals.values():
             if goal.status is Status.ON_TRACK:
                 pace = _pace(ctx, goal)
@@ -214,7 +220,7 @@ class StatusContradiction(Rule):
                         hint="Correct the status, or the numbers if they are out of date",
                         discriminator="pace",
                     )
-                red = [c for c in graph.children(goal.id) if c in off_track] if off_track else []
+                red = red_children.get(goal.id) if red_children else None
                 if red:
                     yield ctx.at(
                         goal,

@@ -213,7 +213,7 @@ class MultipleParents(Rule):
 
     def check(self, ctx: RuleContext[MultipleParentsOptions]) -> Iterator[Finding]:
         for goal in ctx.active_goals():
-            parents = ctx.graph.parents(goal.id)
+            parents = ctx.graph.goal_parents(goal)
             if len(parents) > ctx.options.max_parents:
                 yield ctx.at(
                     goal,
@@ -306,13 +306,20 @@ class FanOut(Rule):
     def check(self, ctx: RuleContext[FanOutOptions]) -> Iterator[Finding]:
         graph = ctx.graph
         options = ctx.options
-        top = set(graph.top_goals)
+        top = graph.top_goals
         range_on = options.top_min_children > 0 or options.top_max_children > 0
-        for goal in ctx.active_goals():
+        # Only the goals with more children than allowed, and the top goals, are counted.
+        most = options.max_children
+        looked_at = [g for g, c in graph.goals_with_children.items() if len(c) > most]
+        if range_on:
+            looked_at += top
+        goals = [graph.goals[g] for g in dict.fromkeys(looked_at)]
+        goals.sort(key=lambda goal: goal.origin.row)
+        for goal in goals:
+            if not goal.active:
+                continue
             children = graph.children(goal.id)
             at_top = range_on and goal.id in top
-            if len(children) <= options.max_children and not at_top:
-                continue  # most goals: too few children to count
             count = sum(1 for c in children if graph.goals[c].active)
             evidence = {"children": count, "max_children": options.max_children}
             if count > options.max_children:
@@ -371,10 +378,14 @@ class TooDeep(Rule):
     Options = TooDeepOptions
 
     def check(self, ctx: RuleContext[TooDeepOptions]) -> Iterator[Finding]:
-        depth = ctx.graph.depth
-        for goal in ctx.active_goals():
-            links = depth.get(goal.id)
-            if links is not None and links > ctx.options.max_depth:
+        max_depth = ctx.options.max_depth
+        goals = ctx.graph.goals
+        # Only the goals past max-depth are looked up (few, if any): at a million goals a
+        # look-up of every goal's depth cost more than working the depths out.
+        deep = [(goals[g], links) for g, links in ctx.graph.depth.items() if links > max_depth]
+        deep.sort(key=lambda found: found[0].origin.row)
+        for goal, links in deep:
+            if goal.active:
                 yield ctx.at(
                     goal,
                     "parent",
@@ -444,7 +455,7 @@ class IllegalParentKind(Rule):
         for goal in ctx.active_goals():
             if goal.kind is None or goal.kind.value not in allowed:
                 continue
-            for parent_id in graph.parents(goal.id):
+            for parent_id in graph.goal_parents(goal):
                 parent = graph.goals[parent_id]
                 if parent.kind is None or parent.kind.value in allowed[goal.kind.value]:
                     continue
