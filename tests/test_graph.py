@@ -168,6 +168,56 @@ def test_goal_queries_match_networkx(parents: dict[str, list[str]]) -> None:
     assert graph.depth == links
 
 
+@given(
+    st.lists(
+        st.lists(st.sampled_from([*NODES[:6], "X1", "X2", " "]), max_size=4),
+        min_size=6,
+        max_size=6,
+    )
+)
+@settings(max_examples=150)
+def test_a_goals_own_parents_and_the_goals_with_children_agree_with_asking_by_id(
+    cells: list[list[str]],
+) -> None:
+    # Parent cells naming goals above, below, themselves, twice, and ids of no goal.
+    rows = [
+        {"ID": n, "Title": n, "Parent": "; ".join(cell), "Status": "Done" if i == 2 else None}
+        for i, (n, cell) in enumerate(zip(NODES[:6], cells, strict=True))
+    ]
+    graph = build_graph(rows)
+    for goal in graph.goals.values():
+        assert graph.goal_parents(goal) == graph.parents(goal.id)
+    with_children = {g: graph.children(g) for g in graph.goals if graph.children(g)}
+    assert dict(graph.goals_with_children) == with_children
+    # active_owner_cells: the positions of the active goals, by their owner cell
+    positions = [p for ps in graph.active_owner_cells.values() for p in ps]
+    assert sorted(positions) == list(range(len(graph.active_goals)))
+
+
+def test_owner_matches_come_in_row_order_whichever_cell_they_share() -> None:
+    graph = build_graph(
+        [
+            {"ID": "G1", "Title": "a", "Owner": "Nobody"},
+            {"ID": "G2", "Title": "b", "Owner": "Someone; Nobody"},
+            {"ID": "G3", "Title": "c", "Owner": "P1"},
+            {"ID": "G4", "Title": "d", "Owner": "Nobody"},
+            {"ID": "G5", "Title": "e", "Owner": "Someone; Nobody"},
+        ],
+        people=[{"ID": "P1", "Name": "Ann"}],
+    )
+    settings = Settings(as_of=graph.as_of)
+    ctx = RuleContext(cast(Any, None), graph, RuleOptions(), settings, Severity.LOW, "test")
+    found = [(g.id, m.ref) for g, m in ctx.owner_matches(lambda m: m.status == "unknown")]
+    assert found == [
+        ("G1", "Nobody"),
+        ("G2", "Someone"),
+        ("G2", "Nobody"),
+        ("G4", "Nobody"),
+        ("G5", "Someone"),
+        ("G5", "Nobody"),
+    ]
+
+
 DAYS = st.one_of(st.none(), st.dates(dt.date(2026, 9, 1), dt.date(2026, 12, 31)))
 
 
