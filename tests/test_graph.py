@@ -266,6 +266,49 @@ def test_reporting_cycles_match_networkx(managers: list[int | None]) -> None:
     assert graph.reporting_cycles() == expected
 
 
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 7)),  # manager
+            st.sampled_from([None, "Company", "Division", "Team", "Galaxy"]),  # level
+            st.sampled_from(["Yes", "No"]),  # active
+            st.one_of(st.none(), st.dates(dt.date(2026, 11, 1), dt.date(2026, 11, 30))),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(0, 3),
+)
+@settings(max_examples=150)
+def test_leaders_are_the_people_is_leader_would_name_one_by_one(
+    people: list[tuple[int | None, str | None, str, dt.date | None]], max_rank: int
+) -> None:
+    rows = [
+        {
+            "ID": f"P{n}",
+            "Manager": None if m is None else f"P{m}",
+            "Level": level,
+            "Active": active,
+            "End Date": left,
+        }
+        for n, (m, level, active, left) in enumerate(people)
+    ]
+    graph = build_graph([{"ID": "G1", "Title": "x"}], people=rows, as_of=dt.date(2026, 11, 15))
+
+    def one_by_one(person_id: str) -> bool:
+        # The definition: active, and at most max_rank; without a known rank, a manager.
+        person = graph.people[person_id]
+        left = person.left_on is not None and person.left_on < graph.as_of
+        if not person.active or left:
+            return False
+        rank = graph.person_rank(person_id)
+        return rank <= max_rank if rank is not None else person_id in graph.managers
+
+    expected = {p for p in graph.people if one_by_one(p)}
+    assert graph.leaders(max_rank) == expected
+    assert all(graph.is_leader(p, max_rank) == (p in expected) for p in graph.people)
+
+
 @given(st.lists(st.one_of(st.none(), st.integers(0, 11)), min_size=1, max_size=12))
 @settings(max_examples=200)
 def test_reports_to_and_managers_follow_the_chain_outside_cycles(

@@ -153,6 +153,7 @@ class OrgGraph:
         self._owner_matches: dict[tuple[str, ...], list[PersonMatch]] = {}
         self._owner_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._priority_goals: dict[int, list[Goal]] = {}
+        self._leaders: dict[int, frozenset[str]] = {}
 
     # -- goals ---------------------------------------------------------------------------
 
@@ -479,7 +480,9 @@ class OrgGraph:
 
     def is_active(self, person_id: str) -> bool:
         """Not marked inactive, and not left before the as-of date."""
-        person = self.people[person_id]
+        return self._active(self.people[person_id])
+
+    def _active(self, person: Person) -> bool:
         return person.active and (person.left_on is None or person.left_on >= self.as_of)
 
     @cached_property
@@ -598,12 +601,26 @@ class OrgGraph:
     def is_leader(self, person_id: str, leader_max_rank: int) -> bool:
         """An active person whose level rank is at most ``leader_max_rank``; for a person
         with no (known) level, anyone who manages someone."""
-        if not self.is_active(person_id):
-            return False
-        rank = self.person_rank(person_id)
-        if rank is not None:
-            return rank <= leader_max_rank
-        return person_id in self.managers
+        return person_id in self.leaders(leader_max_rank)
+
+    def leaders(self, leader_max_rank: int) -> frozenset[str]:
+        """The people :meth:`is_leader` calls leaders: worked out in one pass over the
+        people, once per rank (rules ask of every person or every owner)."""
+        found = self._leaders.get(leader_max_rank)
+        if found is None:
+            rank_of = self.levels.rank
+            unranked: list[str] = []
+            ranked: list[str] = []
+            for person in self.people.values():
+                if self._active(person):
+                    rank = rank_of(person.level)
+                    if rank is None:
+                        unranked.append(person.id)
+                    elif rank <= leader_max_rank:
+                        ranked.append(person.id)
+            managing = [p for p in unranked if p in self.managers] if unranked else []
+            found = self._leaders[leader_max_rank] = frozenset(ranked + managing)
+        return found
 
     @cached_property
     def depth(self) -> dict[str, int]:

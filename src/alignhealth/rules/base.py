@@ -233,6 +233,10 @@ class RuleContext(Generic[OptionsT]):
         """An active person at or above ``leader-max-rank`` (or, without a level, a manager)."""
         return self.graph.is_leader(person_id, self.settings.leader_max_rank)
 
+    def leaders(self) -> frozenset[str]:
+        """Every person :meth:`is_leader` accepts (worked out once per run)."""
+        return self.graph.leaders(self.settings.leader_max_rank)
+
     def owned_goals(self) -> dict[str, list[Goal]]:
         """Active goals by owner: the person's id where the owner resolves, else the
         owner's name as written. A goal counts once for each of its owners."""

@@ -152,7 +152,8 @@ class LeaderNotReviewing(Rule):
     def check(self, ctx: RuleContext[LeaderNotReviewingOptions]) -> Iterator[Finding]:
         graph = ctx.graph
         owned = ctx.owned_goals()
-        leaders = [p for p in owned if p in graph.people and ctx.is_leader(p)]
+        leading = ctx.leaders()
+        leaders = [p for p in owned if p in leading]
         ctx.checked = len(leaders)
         last_of = ctx.last_reviews().get
         for person_id in sorted(leaders):

@@ -344,12 +344,19 @@ class ReportingLineMismatch(Rule):
             verdict = fine.get(pair)
             if verdict is None:
                 # Nothing to compare with, or an owner owns a parent too, or reports to
-                # one who does.
-                verdict = fine[pair] = (
-                    not theirs
-                    or not theirs.isdisjoint(mine)
-                    or any(reports_to(o, b) for o in mine for b in theirs)
-                )
+                # one who does. Most goals have one owner, as do their parents: that pair
+                # is asked without a generator (a quarter of a million pairs at a million
+                # goals).
+                if len(mine) == 1 and len(theirs) == 1:
+                    (owner,), (boss,) = mine, theirs
+                    verdict = owner == boss or reports_to(owner, boss)
+                else:
+                    verdict = (
+                        not theirs
+                        or not theirs.isdisjoint(mine)
+                        or any(reports_to(o, b) for o in mine for b in theirs)
+                    )
+                fine[pair] = verdict
             if verdict:
                 continue
             named = [m.person_id for m in graph.owners_of(goal.id) if m.person_id]

@@ -316,7 +316,8 @@ class DisengagedLeader(Rule):
         for project in graph.projects.values():
             if project.active:
                 engaged.update(graph.owner_ids(project.owners))
-        leaders = [p for p in graph.people if ctx.is_leader(p)]
+        leading = ctx.leaders()
+        leaders = [p for p in graph.people if p in leading]
         ctx.checked = len(leaders)
         for person_id in leaders:
             if person_id in engaged:
