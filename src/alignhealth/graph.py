@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from operator import attrgetter
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypeVar
 
 from alignhealth.levels import LevelScale
 from alignhealth.links import GoalLinks
@@ -28,9 +27,12 @@ MatchStatus = Literal["resolved", "unknown", "ambiguous"]
 R = TypeVar("R", Goal, Person, Project)
 
 
-@dataclass(frozen=True, slots=True)
-class PersonMatch:
-    """How a reference to a person (id, e-mail or name) resolved."""
+class PersonMatch(NamedTuple):
+    """How a reference to a person (id, e-mail or name) resolved.
+
+    A named tuple, not a frozen dataclass: one is made for every distinct owner and
+    manager (half a million at a million goals), and a frozen dataclass's ``__init__``
+    took twice as long."""
 
     ref: str
     status: MatchStatus
