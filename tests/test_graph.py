@@ -189,6 +189,8 @@ def test_a_goals_own_parents_and_the_goals_with_children_agree_with_asking_by_id
         assert graph.goal_parents(goal) == graph.parents(goal.id)
     with_children = {g: graph.children(g) for g in graph.goals if graph.children(g)}
     assert dict(graph.goals_with_children) == with_children
+    unknown = {g: graph.unknown_parents(g) for g in graph.goals if graph.unknown_parents(g)}
+    assert list(graph.goals_with_unknown_parents.items()) == list(unknown.items())  # row order
     # active_owner_cells: the positions of the active goals, by their owner cell
     positions = [p for ps in graph.active_owner_cells.values() for p in ps]
     assert sorted(positions) == list(range(len(graph.active_goals)))

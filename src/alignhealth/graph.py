@@ -190,6 +190,12 @@ class OrgGraph:
         0.3 us at a million goals)."""
         return self._children
 
+    @property
+    def goals_with_unknown_parents(self) -> Mapping[str, tuple[str, ...]]:
+        """Each goal whose parent cell names ids that match no goal, with those ids (as
+        :meth:`unknown_parents` gives them), in row order."""
+        return self._unknown_parents
+
     # The projects and reviews of each goal are gathered when first asked for: the core
     # rules look up reviews through last_reviews and active projects through
     # has_active_work, so only a plugin's rule pays for these.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import repeat
 
 from alignhealth.findings import Finding, Severity
 from alignhealth.hookspecs import hookimpl
@@ -154,7 +155,7 @@ class UnownedProject(Rule):
                 continue
             else:
                 ids = graph.owner_ids(project.owners)
-                if any(graph.is_active(p) for p in ids):
+                if any(map(graph.is_active, ids)):
                     continue
                 if ids:
                     reason, why = "inactive", "is owned only by people who are no longer active"
@@ -209,7 +210,7 @@ class AssessmentByOutsider(Rule):
                 continue
             assessor = graph.resolve(project.assessed_by).person_id
             if assessor is not None and (
-                assessor in insiders or any(graph.reports_to(i, assessor) for i in insiders)
+                assessor in insiders or any(map(graph.reports_to, insiders, repeat(assessor)))
             ):
                 continue
             who = f"{project.assessed_by!r}" + ("" if assessor else " (not on the People sheet)")

@@ -122,10 +122,8 @@ class UnknownParent(Rule):
 
     def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
         graph = ctx.graph
-        for goal in graph.goals.values():
-            unknown = graph.unknown_parents(goal.id)
-            if not unknown:
-                continue
+        for goal_id, unknown in graph.goals_with_unknown_parents.items():
+            goal = graph.goals[goal_id]
             below = [goal_ref(g) for g in graph.descendants(goal.id)]
             for parent_id in unknown:
                 yield ctx.at(
