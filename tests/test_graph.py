@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, cast
 
 import networkx as nx
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from alignhealth import measures
@@ -370,6 +370,51 @@ def test_owner_keys_agree_with_resolving_each_reference(cells: list[list[str]]) 
         assert graph.owner_keys(goal.owners) == expected
         resolved = [m.person_id for m in graph.matches_of(goal.owners) if m.person_id]
         assert graph.owner_ids(goal.owners) == resolved
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(["P1", "P2", "ann@x.example", "Bob", "Nobody"]), max_size=3),
+            st.booleans(),  # done
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+@example([(["P1"], False), (["ann@x.example", "Bob"], False), (["P1"], False)])
+@settings(max_examples=150)
+def test_owned_goals_are_each_active_goal_under_each_of_its_owners_in_row_order(
+    cells: list[tuple[list[str], bool]],
+) -> None:
+    # Cells naming one owner, several, the same person twice (by id and by e-mail), and
+    # no one; done goals are left out.
+    graph = build_graph(
+        [
+            {
+                "ID": f"G{n}",
+                "Title": "x",
+                "Owner": "; ".join(cell),
+                "Status": "Done" if done else None,
+            }
+            for n, (cell, done) in enumerate(cells)
+        ],
+        people=[
+            {"ID": "P1", "Name": "Ann", "Email": "ann@x.example"},
+            {"ID": "P2", "Name": "Bob"},
+        ],
+    )
+    expected: dict[str, list[str]] = {}
+    for goal in graph.goals.values():
+        if goal.active:
+            for key in graph.owner_keys(goal.owners):
+                expected.setdefault(key, []).append(goal.id)
+    owned = {key: [g.id for g in goals] for key, goals in graph.owned_goals.items()}
+    assert list(owned.items()) == list(expected.items())  # owners in order of first goal
+    # The cells' own position lists are not changed by an owner gathered from several.
+    active = graph.active_goals
+    for cell, positions in graph.active_owner_cells.items():
+        assert positions == [p for p, goal in enumerate(active) if goal.owners == cell]
 
 
 @given(
