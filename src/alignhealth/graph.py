@@ -335,27 +335,18 @@ class OrgGraph:
         """Active goals by owner: the person's id where the owner resolves, else the
         owner's name as written. A goal counts once for each of its owners, however
         many times its owner cell names them."""
-        # Gathered a distinct owner cell at a time (the goals of each are already
-        # gathered, for the rules that judge owners): an owner's goals come from several
-        # cells only where cells name several people, and are then put back in row order.
-        # An owner is first met in its first goal's cell, so owners keep the order of
-        # their first goals.
-        positions_of: dict[str, list[int]] = {}
-        merged: set[str] = set()
-        for cell, positions in self.active_owner_cells.items():
-            for key in self.owner_keys(cell):
-                held = positions_of.get(key)
-                if held is None:
-                    positions_of[key] = positions
-                    continue
-                if key not in merged:
-                    merged.add(key)
-                    held = positions_of[key] = list(held)  # not the cell's own list
-                held.extend(positions)
-        for key in merged:
-            positions_of[key].sort()
-        active = self.active_goals
-        return {key: [active[p] for p in positions] for key, positions in positions_of.items()}
+        owned: dict[str, list[Goal]] = {}
+        known = self._owner_keys.get
+        keys_of = self.owner_keys
+        for goal in self.active_goals:
+            cell = goal.owners
+            for key in known(cell) or keys_of(cell):
+                goals = owned.get(key)
+                if goals is None:
+                    owned[key] = [goal]
+                else:
+                    goals.append(goal)
+        return owned
 
     @cached_property
     def top_rank(self) -> int | None:
