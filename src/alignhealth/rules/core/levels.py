@@ -45,16 +45,20 @@ class LevelInversion(Rule):
         graph = ctx.graph
         rank_of, parents_of, goals = graph.levels.rank, graph.goal_parents, graph.goals
         allow_same_level = ctx.options.allow_same_level
+        # Siblings follow each other in most sheets and share their parent cell (one
+        # object): the parent's rank is looked up again only when the parent changes.
+        seen, parent_rank = "", None
         for goal in ctx.active_goals():
             rank = rank_of(goal.level)
             if rank is None:
                 continue
             for parent_id in parents_of(goal):
-                parent = goals[parent_id]
-                parent_rank = rank_of(parent.level)
+                if parent_id is not seen:
+                    seen, parent_rank = parent_id, rank_of(goals[parent_id].level)
                 if parent_rank is None:
                     continue
                 if rank < parent_rank or (rank == parent_rank and not allow_same_level):
+                    parent = goals[parent_id]
                     yield ctx.at(
                         goal,
                         "level",
@@ -110,15 +114,17 @@ class LevelSkip(Rule):
         graph = ctx.graph
         rank_of, parents_of, goals = graph.levels.rank, graph.goal_parents, graph.goals
         max_gap = ctx.options.max_gap
+        seen, parent_rank = "", None  # as AH301: the parent's rank, again when it changes
         for goal in ctx.active_goals():
             rank = rank_of(goal.level)
             if rank is None:
                 continue
             for parent_id in parents_of(goal):
-                parent = goals[parent_id]
-                parent_rank = rank_of(parent.level)
+                if parent_id is not seen:
+                    seen, parent_rank = parent_id, rank_of(goals[parent_id].level)
                 if parent_rank is None or rank - parent_rank <= max_gap:
                     continue
+                parent = goals[parent_id]
                 yield ctx.at(
                     goal,
                     "level",
@@ -324,6 +330,8 @@ class ReportingLineMismatch(Rule):
         fine: dict[tuple[frozenset[str], frozenset[str]], bool] = {}
         parents_of = graph.goal_parents
         reports_to = graph.reports_to
+        seen: tuple[str, ...] = ()
+        seen_theirs: frozenset[str] = frozenset()
         for goal in ctx.active_goals():
             parents = parents_of(goal)
             if not parents:
@@ -336,8 +344,11 @@ class ReportingLineMismatch(Rule):
                 mine = owners(goal.id)
             if not mine:
                 continue
-            if len(parents) == 1:
+            if parents is seen:  # a sibling of the goal before (as AH301)
+                theirs = seen_theirs
+            elif len(parents) == 1:
                 theirs = people_in.get(goals[parents[0]].owners) or owned_above(parents[0])
+                seen, seen_theirs = parents, theirs
             else:
                 theirs = frozenset().union(*(owned_above(p) for p in parents))
             pair = (mine, theirs)
