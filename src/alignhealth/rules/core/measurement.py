@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from alignhealth.findings import Finding, Severity
 from alignhealth.hookspecs import hookimpl
 from alignhealth.loaders.values import ValueProblem, parse_kind
+from alignhealth.measures import goal_progress
 from alignhealth.model import Goal, Status
 from alignhealth.rules.base import Rule, RuleContext, RuleOptions, entity_of
 
@@ -121,11 +122,13 @@ class PaceOptions(RuleOptions):
 
 def _pace(ctx: RuleContext[PaceOptions], goal: Goal) -> tuple[float, float] | None:
     """(expected, progress) where both are defined."""
-    progress = ctx.progress(goal)
-    expected = ctx.expected(goal.start, goal.due)
-    if progress is None or expected is None:
+    # measures.goal_progress is what ctx.progress() gives, asked without the method: two
+    # rules ask it of every goal.
+    progress = goal_progress(goal)
+    if progress is None:
         return None
-    return expected, progress
+    expected = ctx.expected(goal.start, goal.due)
+    return None if expected is None else (expected, progress)
 
 
 class BehindPace(Rule):
