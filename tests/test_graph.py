@@ -191,6 +191,17 @@ def test_a_goals_own_parents_and_the_goals_with_children_agree_with_asking_by_id
     assert dict(graph.goals_with_children) == with_children
     unknown = {g: graph.unknown_parents(g) for g in graph.goals if graph.unknown_parents(g)}
     assert list(graph.goals_with_unknown_parents.items()) == list(unknown.items())  # row order
+    # Depth, breadth-first from the top goals with every goal reached remembered (the
+    # definition); the graph remembers only goals with several parents.
+    depth = dict.fromkeys(graph.top_goals, 0)
+    level, links = list(depth), 0
+    while level:
+        links += 1
+        level = [c for g in level for c in graph.children(g) if c not in depth]
+        depth.update(dict.fromkeys(level, links))
+        level = list(dict.fromkeys(level))
+    assert graph.depth == depth
+    assert [g for lv in graph.depth_levels for g in lv] == list(depth)  # each goal once
     # active_owner_cells: the positions of the active goals, by their owner cell
     positions = [p for ps in graph.active_owner_cells.values() for p in ps]
     assert sorted(positions) == list(range(len(graph.active_goals)))

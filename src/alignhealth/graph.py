@@ -156,6 +156,7 @@ class OrgGraph:
         self._owner_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._priority_goals: dict[int, list[Goal]] = {}
         self._leaders: dict[int, frozenset[str]] = {}
+        self._review_rows: dict[dt.date, dict[str, dt.date]] = {}
 
     # -- goals ---------------------------------------------------------------------------
 
@@ -303,15 +304,35 @@ class OrgGraph:
         goal by goal costs a look-up and a call per goal)."""
         return self.last_reviews_on(self.as_of)
 
+    def review_rows_on(self, as_of: dt.date) -> dict[str, dt.date]:
+        """Each goal id's latest date in the Reviews sheet on or before ``as_of`` (ids with
+        none are absent); worked out once per date. With the goal's own last-reviewed
+        cell it gives the goal's last review (:meth:`last_review_on`)."""
+        latest = self._review_rows.get(as_of)
+        if latest is None:
+            latest = self._review_rows[as_of] = {}
+            for review in self.reviews:
+                day = review.date
+                if day is not None and day <= as_of:
+                    seen = latest.get(review.goal_id)
+                    if seen is None or day > seen:
+                        latest[review.goal_id] = day
+        return latest
+
+    def last_review_on(self, goal: Goal, as_of: dt.date) -> dt.date | None:
+        """The goal's last review on or before ``as_of``: the later of its last-reviewed
+        cell (unless after ``as_of``) and its latest Reviews row. For a rule that needs
+        only some goals' last reviews: no table of every goal's is made."""
+        own = goal.last_reviewed
+        if own is not None and own > as_of:
+            own = None
+        row = self.review_rows_on(as_of).get(goal.id)
+        return own if row is None or (own is not None and own >= row) else row
+
     def last_reviews_on(self, as_of: dt.date) -> dict[str, dt.date | None]:
-        """Each goal's last review on or before ``as_of``, by goal id."""
-        latest: dict[str, dt.date] = {}
-        for review in self.reviews:
-            day = review.date
-            if day is not None and day <= as_of:
-                seen = latest.get(review.goal_id)
-                if seen is None or day > seen:
-                    latest[review.goal_id] = day
+        """Each goal's last review on or before ``as_of``, by goal id (what
+        :meth:`last_review_on` gives each goal, made at once)."""
+        latest = self.review_rows_on(as_of)
         # Each goal's own cell first, made in C: at a million goals, a look-up of each
         # goal's latest row cost more than the rules that ask. The goals share a few
         # date objects (the reader makes equal cells one), so the dates past ``as_of``
@@ -393,7 +414,7 @@ class OrgGraph:
         """Walk down from the goals without a parent, each goal after all of its parents;
         the number of goals reached (added to ``reached`` when given). Only goals with
         several parents need a count: a tree touches no dictionary but the children's."""
-        several = {g: len(ps) for g, ps in self._parents.items() if len(ps) > 1}
+        several = dict(self._several_parents)  # counted down here
         ready = list(self._unparented)
         peeled = 0
         while ready:
@@ -634,22 +655,39 @@ class OrgGraph:
     def depth(self) -> dict[str, int]:
         """Links from each goal up to its nearest top goal (top goals are 0); goals that do
         not ladder up to a top goal are absent."""
-        # Breadth-first, a level of the tree at a time: every goal of a level is the
-        # same number of links down.
+        return {goal_id: n for n, level in enumerate(self.depth_levels) for goal_id in level}
+
+    @cached_property
+    def depth_levels(self) -> list[list[str]]:
+        """The goals that ladder up to a top goal, a level of the tree at a time: the top
+        goals, then the goals one link below them, and so on; each goal once, at its
+        fewest links up (a rule after the deep goals walks only the levels it wants)."""
+        # Breadth-first. A goal with one parent is reached once, when its parent is (a
+        # parent is reached once; a top goal has none), so only the goals with several
+        # parents are remembered as reached: no table of every goal, which at a million
+        # goals cost more than the walk. A cycle of goals with one parent each cannot be
+        # entered from above.
         children = self._children.get
-        depth = dict.fromkeys(self.top_goals, 0)
-        level = list(self.top_goals)
-        links = 0
-        while level:
-            links += 1
+        several = self._several_parents
+        reached: set[str] = set()
+        levels = [list(dict.fromkeys(self.top_goals))]
+        while True:
             below = []
-            for goal_id in level:
+            for goal_id in levels[-1]:
                 for child in children(goal_id, ()):
-                    if child not in depth:
-                        depth[child] = links
-                        below.append(child)
-            level = below
-        return depth
+                    if child in several:
+                        if child in reached:
+                            continue
+                        reached.add(child)
+                    below.append(child)
+            if not below:
+                return levels
+            levels.append(below)
+
+    @cached_property
+    def _several_parents(self) -> dict[str, int]:
+        """The goals with more than one parent, with how many."""
+        return {g: len(ps) for g, ps in self._parents.items() if len(ps) > 1}
 
     @cached_property
     def lowest_rank(self) -> int | None:

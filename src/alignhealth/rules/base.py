@@ -223,11 +223,10 @@ class RuleContext(Generic[OptionsT]):
         return self._last_reviews
 
     def last_review(self, goal: Goal) -> dt.date | None:
-        """The goal's last review on or before the as-of date."""
-        try:
-            return self.last_reviews()[goal.id]
-        except KeyError:  # a goal that is not in the graph
-            return measures.last_review(self.graph, goal, self.settings.as_of)
+        """The goal's last review on or before the as-of date (a look-up among the
+        Reviews sheet's goals only: a rule that needs some goals' last reviews asks this,
+        and one that needs every goal's takes :meth:`last_reviews` once)."""
+        return self.graph.last_review_on(goal, self.settings.as_of)
 
     def is_leader(self, person_id: str) -> bool:
         """An active person at or above ``leader-max-rank`` (or, without a level, a manager)."""

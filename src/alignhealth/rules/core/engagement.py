@@ -50,14 +50,15 @@ class StaleReview(Rule):
             stale_before = as_of - dt.timedelta(days=ctx.options.max_days)
         except OverflowError:  # before the first day a date can name: nothing is older
             return
-        goals = ctx.graph.goals
-        # The dates are walked in row order and only the stale goals looked up: at a
-        # million goals a look-up of every goal's last review cost more than the rule.
-        for goal_id, last in ctx.last_reviews().items():
-            if last is None or last >= stale_before:
+        for goal in ctx.active_goals():
+            own = goal.last_reviewed
+            if own is not None and stale_before <= own <= as_of:
+                # Its own cell says it was reviewed lately (a Reviews row can only be
+                # later): most goals, and no look-up of the goal (at a million goals a
+                # table of every goal's last review cost more than the rule).
                 continue
-            goal = goals[goal_id]
-            if goal.active:
+            last = ctx.last_review(goal)
+            if last is not None and last < stale_before:
                 days = (as_of - last).days
                 yield ctx.at(
                     goal,
@@ -101,13 +102,10 @@ class NeverReviewed(Rule):
 
     def check(self, ctx: RuleContext[NeverReviewedOptions]) -> Iterator[Finding]:
         as_of = ctx.settings.as_of
-        goals = ctx.graph.goals
-        for goal_id, last in ctx.last_reviews().items():  # as AH501 walks them
-            if last is not None:
-                continue
-            goal = goals[goal_id]
-            if not goal.active:
-                continue
+        for goal in ctx.active_goals():
+            own = goal.last_reviewed
+            if (own is not None and own <= as_of) or ctx.last_review(goal) is not None:
+                continue  # reviewed, by its own cell (most goals: no look-up) or a row
             if goal.start is not None and (as_of - goal.start).days <= ctx.options.grace_days:
                 continue
             yield ctx.at(
@@ -155,10 +153,9 @@ class LeaderNotReviewing(Rule):
         leading = ctx.leaders()
         leaders = [p for p in owned if p in leading]
         ctx.checked = len(leaders)
-        last_of = ctx.last_reviews().get
         for person_id in sorted(leaders):
             goals = owned[person_id]
-            reviews = [d for g in goals if (d := last_of(g.id)) is not None]
+            reviews = [d for g in goals if (d := ctx.last_review(g)) is not None]
             latest = max(reviews) if reviews else None
             if latest is not None and (ctx.settings.as_of - latest).days <= ctx.options.max_days:
                 continue

@@ -378,9 +378,13 @@ class TooDeep(Rule):
     def check(self, ctx: RuleContext[TooDeepOptions]) -> Iterator[Finding]:
         max_depth = ctx.options.max_depth
         goals = ctx.graph.goals
-        # Only the goals past max-depth are looked up (few, if any): at a million goals a
-        # look-up of every goal's depth cost more than working the depths out.
-        deep = [(goals[g], links) for g, links in ctx.graph.depth.items() if links > max_depth]
+        # Only the levels past max-depth are looked at (few goals, if any).
+        levels = ctx.graph.depth_levels
+        deep = [
+            (goals[goal_id], links)
+            for links, level in enumerate(levels[max_depth + 1 :], start=max_depth + 1)
+            for goal_id in level
+        ]
         deep.sort(key=lambda found: found[0].origin.row)
         for goal, links in deep:
             if goal.active:
