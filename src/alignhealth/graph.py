@@ -332,24 +332,8 @@ class OrgGraph:
     def last_reviews_on(self, as_of: dt.date) -> dict[str, dt.date | None]:
         """Each goal's last review on or before ``as_of``, by goal id (what
         :meth:`last_review_on` gives each goal, made at once)."""
-        latest = self.review_rows_on(as_of)
-        # Each goal's own cell first, made in C: at a million goals, a look-up of each
-        # goal's latest row cost more than the rules that ask. The goals share a few
-        # date objects (the reader makes equal cells one), so the dates past ``as_of``
-        # are found among those few.
-        last: dict[str, dt.date | None] = dict(
-            zip(self.goals, map(attrgetter("last_reviewed"), self.goals.values()), strict=True)
-        )
-        future = {d for d in set(last.values()) if d is not None and d > as_of}
-        if future:
-            for goal_id, own in last.items():
-                if own in future:
-                    last[goal_id] = None
-        for goal_id, row in latest.items():
-            own = last.get(goal_id, row)  # a review of no goal is not one
-            if own is None or row > own:
-                last[goal_id] = row
-        return last
+        last_review_on = self.last_review_on
+        return {goal_id: last_review_on(goal, as_of) for goal_id, goal in self.goals.items()}
 
     @cached_property
     def owned_goals(self) -> dict[str, list[Goal]]:
@@ -357,11 +341,9 @@ class OrgGraph:
         owner's name as written. A goal counts once for each of its owners, however
         many times its owner cell names them."""
         owned: dict[str, list[Goal]] = {}
-        known = self._owner_keys.get
         keys_of = self.owner_keys
         for goal in self.active_goals:
-            cell = goal.owners
-            for key in known(cell) or keys_of(cell):
+            for key in keys_of(goal.owners):
                 goals = owned.get(key)
                 if goals is None:
                     owned[key] = [goal]
@@ -670,7 +652,7 @@ class OrgGraph:
         children = self._children.get
         several = self._several_parents
         reached: set[str] = set()
-        levels = [list(dict.fromkeys(self.top_goals))]
+        levels = [list(self.top_goals)]  # ids of distinct roots
         while True:
             below = []
             for goal_id in levels[-1]:

@@ -1,10 +1,10 @@
-"""The measures rules share (rules.md, Terms): progress, expected pace, last review."""
+"""The measures rules share (rules.md, Terms): progress and expected pace (a goal's last
+review is the graph's: :meth:`OrgGraph.last_review_on`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from alignhealth.graph import OrgGraph
 from alignhealth.model import Goal
 
 
@@ -27,14 +27,3 @@ def expected_progress(start: dt.date | None, due: dt.date | None, as_of: dt.date
         return None
     share = (as_of - start).days / (due - start).days
     return min(1.0, max(0.0, share))
-
-
-def last_review(graph: OrgGraph, goal: Goal, as_of: dt.date) -> dt.date | None:
-    """The later of the goal's last-reviewed cell and its latest Reviews row, ignoring
-    dates after the as-of date."""
-    last = goal.last_reviewed if goal.last_reviewed and goal.last_reviewed <= as_of else None
-    for review in graph.reviews_of(goal.id):
-        day = review.date
-        if day is not None and day <= as_of and (last is None or day > last):
-            last = day
-    return last

@@ -9,7 +9,6 @@ from pydantic import Field, field_validator
 from alignhealth.findings import Finding, Severity
 from alignhealth.hookspecs import hookimpl
 from alignhealth.loaders.values import ValueProblem, parse_kind
-from alignhealth.measures import goal_progress
 from alignhealth.model import Goal, Status
 from alignhealth.rules.base import Rule, RuleContext, RuleOptions, entity_of
 
@@ -122,10 +121,8 @@ class PaceOptions(RuleOptions):
 
 def _pace(ctx: RuleContext[PaceOptions], goal: Goal) -> tuple[float, float] | None:
     """(expected, progress) where both are defined."""
-    # measures.goal_progress is what ctx.progress() gives, asked without the method: two
-    # rules ask it of every goal.
-    progress = goal_progress(goal)
-    if progress is None:
+    progress = ctx.progress(goal)
+    if progress is None:  # no progress to pace: the calendar is not asked
         return None
     expected = ctx.expected(goal.start, goal.due)
     return None if expected is None else (expected, progress)
