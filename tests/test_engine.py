@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from alignhealth import engine
 from alignhealth.engine import CheckRequest, check, make_host
 from alignhealth.findings import Severity
 from tests import plugin_fixtures as pf
@@ -197,6 +198,32 @@ def test_a_goal_counts_once_for_an_owner_named_twice(workbook: Book) -> None:
     summary = run(workbook(**tree)).summary
     owners = {o.id: (o.score, o.checked, o.findings) for o in summary.by_owner}
     assert owners["P1"] == (50, 2, 4)  # G1 (one finding) once, G9 (three)
+
+
+@pytest.mark.parametrize("jobs", [1, 2], ids=["one-process", "shared"])
+def test_each_finding_names_who_answers_for_it(
+    workbook: Book, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    # A goal's or project's first owner, as the person's id wherever the name or e-mail
+    # resolves (else as written); a finding about a person names that person. Shared
+    # among processes, each names the owners of its own rules' findings.
+    monkeypatch.setattr(engine, "SHARE_RULES_FROM", 0)
+    tree = simple_tree()
+    tree["goals"] += [
+        {"ID": "G7", "Title": "Stray", "Level": "Division", "Owner": "cy  COLE", **MEASURED},
+        {"ID": "G8", "Title": "Lost", "Level": "Division", "Owner": "ANN@acme.example; P2"},
+        {"ID": "G9", "Title": "Adrift", "Level": "Division", "Owner": "Nobody Known"},
+    ]
+    tree["projects"].append({"ID": "PR9", "Name": "Work", "Goal": "G404", "Owner": "bob brown"})
+    tree["people"].append({"ID": "P4", "Name": "Dee Dunn", "Manager": "P404"})
+    result = run(workbook(**tree), jobs=jobs)
+    owners = {(f.code, f.entity.id): f.owner for f in result.findings}
+    assert owners["AH101", "G7"] == "P3"
+    assert owners["AH101", "G8"] == "P1"
+    assert owners["AH101", "G9"] == owners["AH203", "G9"] == "Nobody Known"
+    assert owners["AH701", "PR9"] == "P2"
+    assert owners["AH801", "P4"] == "P4"
+    assert all(f.owner for f in result.findings)
 
 
 def test_prepare_graph_runs_before_the_rules(workbook: Book) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import gc
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from alignhealth.findings import Finding, RuleOutcome, RunError, Severity
 from alignhealth.graph import OrgGraph
 from alignhealth.health import Census, summarize, take_census
 from alignhealth.loaders.result import LoadedWorkbook
+from alignhealth.model import Goal, Project
 from alignhealth.plugins import PluginHost
 from alignhealth.reporters.base import Reporter
 from alignhealth.rules.base import Crash, Rule, RuleContext, RuleOptions, RunState, SkipRule
@@ -315,9 +316,12 @@ def run_rules(
         phases[session.registry.rules[code].rule.phase].append(code)
 
     def check_rule(code: str) -> tuple[list[Finding], RuleOutcome, RunState]:
-        """One rule, in whichever process takes it: its findings, outcome and crash."""
+        """One rule, in whichever process takes it: its findings (their owners named:
+        shared out with the rules rather than left for this process alone after them),
+        outcome and crash."""
         state = RunState()
         produced = run_one(session, code, graph, state, outcomes[code])
+        assign_owners(produced, graph)
         return produced, outcomes[code], state
 
     progress = config.progress
@@ -386,21 +390,25 @@ def load(session: Session, path: Path) -> LoadedWorkbook:
 
 
 def assign_owners(findings: Sequence[Finding], graph: OrgGraph) -> None:
-    """Name who answers for each finding's entity (see :attr:`Finding.owner`)."""
+    """Name who answers for each finding's entity (see :attr:`Finding.owner`), where no
+    one is named yet."""
+    records: dict[str, Mapping[str, Goal | Project]] = {
+        "goal": graph.goals,
+        "project": graph.projects,
+    }
+    resolve = graph.resolve
     for finding in findings:
         if finding.owner is not None:
             continue
         entity = finding.entity
-        owners: tuple[str, ...] = ()
-        if entity.kind == "goal" and entity.id in graph.goals:
-            owners = graph.goals[entity.id].owners
-        elif entity.kind == "project" and entity.id in graph.projects:
-            owners = graph.projects[entity.id].owners
-        elif entity.kind == "person":
+        if entity.kind == "person":
             finding.owner = entity.id
             continue
-        if owners:
-            finding.owner = graph.resolve(owners[0]).person_id or owners[0]
+        among = records.get(entity.kind)
+        record = among.get(entity.id) if among is not None else None
+        if record is not None and record.owners:
+            first = record.owners[0]
+            finding.owner = resolve(first).person_id or first
 
 
 def build_graph(session: Session, loaded: LoadedWorkbook) -> OrgGraph:
