@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -40,6 +40,9 @@ def score(healthy: int, checked: int) -> int | None:
 def _drags(counts: dict[str, int]) -> list[FamilyDrag]:
     if not counts:  # most owners: nothing drags their score down
         return []
+    if len(counts) == 1:  # most of the rest: one family
+        ((group, n),) = counts.items()
+        return [FamilyDrag(group=group, goals=n)]
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [FamilyDrag(group=group, goals=n) for group, n in ranked[:3]]
 
@@ -114,38 +117,51 @@ def summarize(
         census = take_census(graph)
 
     # goal id -> the rule families that make it unhealthy; and all findings per goal.
-    unhealthy_by: dict[str, set[str]] = defaultdict(set)
+    goals = graph.goals
+    unhealthy = frozenset(s for s in Severity if s.weight >= UNHEALTHY_FROM.weight)
+    unhealthy_by: dict[str, set[str]] = {}
     findings_on: dict[str, int] = {}
     for finding in active:
-        if finding.entity.kind != "goal" or finding.entity.id not in graph.goals:
+        entity = finding.entity
+        if entity.kind != "goal":
             continue
-        findings_on[finding.entity.id] = findings_on.get(finding.entity.id, 0) + 1
-        if finding.severity.weight >= UNHEALTHY_FROM.weight:
-            family = groups_of.get(finding.code) or (finding.code,)
-            unhealthy_by[finding.entity.id].add(family[0])
+        goal_id = entity.id
+        before = findings_on.get(goal_id)
+        if before is None:
+            if goal_id not in goals:
+                continue
+            before = 0
+        findings_on[goal_id] = before + 1
+        if finding.severity in unhealthy:
+            family = (groups_of.get(finding.code) or (finding.code,))[0]
+            dragged = unhealthy_by.get(goal_id)
+            if dragged is None:
+                unhealthy_by[goal_id] = {family}
+            else:
+                dragged.add(family)
 
     with gc_paused():
         # Only the goals with findings are looked at: every goal was counted for its
         # owners and its level by the census, whose entries stand for the owners none of
         # whose goals has a finding (most of them).
         clean = census.owners
-        overall = _Tally(len(graph.goals))
+        overall = _Tally(len(goals))
         found_owners: dict[str, _Tally] = {}
         by_rank = {rank: _Tally(count) for rank, (_, count) in census.levels.items()}
         owner_keys = graph.owner_keys
+        rank_of = graph.levels.rank
         for goal_id, found in findings_on.items():
-            goal = graph.goals[goal_id]
-            rank = graph.levels.rank(goal.level) if goal.level else None
-            tallies = [overall]
+            goal = goals[goal_id]
+            dragged = unhealthy_by.get(goal_id)
+            overall.add(found, dragged)
             for owner_id in owner_keys(goal.owners):
                 tally = found_owners.get(owner_id)
                 if tally is None:
                     tally = found_owners[owner_id] = _Tally(clean[owner_id].checked)
-                tallies.append(tally)
+                tally.add(found, dragged)
+            rank = rank_of(goal.level) if goal.level else None
             if rank is not None:
-                tallies.append(by_rank[rank])
-            for tally in tallies:
-                tally.add(found, unhealthy_by.get(goal_id))
+                by_rank[rank].add(found, dragged)
 
         whole = overall.entry(ScoreEntry)
         summary.health_score = whole.score
