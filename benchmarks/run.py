@@ -14,7 +14,8 @@ time of a bare python-calamine read of the same file (the reference the check is
 against; BENCH_OPENPYXL=1 adds openpyxl's), and checks that every planted problem was
 found. With ``--repeat N`` each check and each bare read runs N times, taken in turns, and
 the medians are shown (with the spread of the check's total): on a shared machine one
-run can be 10% off.
+run can be 10% off. The sizes take turns too: each of the N rounds runs every size once
+(progress on stderr), and the figures are printed once all have run.
 """
 
 from __future__ import annotations
@@ -279,15 +280,28 @@ def main(argv: list[str] | None = None) -> int:
         f"machine: {platform.platform()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}"
     )
+    books = {size: ensure_workbook(size, args.data) for size in args.sizes}
+    # The bare read runs in a process of its own, so that what it holds is not counted
+    # in the check's memory; the two take turns, so that a slow spell of the machine falls
+    # on both. The sizes take turns as well (each round runs every size once): the growth
+    # from one size to the next compares their medians, which a spell of a few minutes
+    # would otherwise move for one size and not the other.
+    rounds = max(1, args.repeat)
+    timed: dict[int, list[tuple[dict[str, Any], dict[str, Any]]]] = {s: [] for s in books}
+    for turn in range(1, rounds + 1):
+        for size, (path, _) in books.items():
+            check, read = run_measured(path, "check"), run_measured(path, "reference")
+            timed[size].append((check, read))
+            print(
+                f"round {turn} of {rounds}: {size:,} goals, check "
+                f"{check['times']['check (read to report)']:.3f} s, calamine read "
+                f"{read['times']['calamine read (reference)']:.3f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     results = []
-    for size in args.sizes:
-        path, planted = ensure_workbook(size, args.data)
-        # The bare read runs in a process of its own, so that what it holds is not
-        # counted in the check's memory; the two take turns, so that a slow spell of the
-        # machine falls on both.
-        runs = []
-        for _ in range(max(1, args.repeat)):
-            runs.append((run_measured(path, "check"), run_measured(path, "reference")))
+    for size, (path, planted) in books.items():
+        runs = timed[size]
         result = _median_run([check for check, _ in runs])
         # What the check and its children hold at once, in all and in each phase, from a
         # run of its own.
