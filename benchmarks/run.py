@@ -201,6 +201,20 @@ def measure(path: Path) -> dict[str, object]:
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         # the largest child: the isolated reader's process, or one the rules are shared with
         "child_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "processor": processor_time(),
+    }
+
+
+def processor_time() -> dict[str, float]:
+    """The processor time of this process and its children (reaped), in its own code
+    ("user") and in the kernel's on its behalf ("kernel": mostly page faults, as memory
+    is first touched or, after a fork, copied), with the page faults counted."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "user": own.ru_utime + children.ru_utime,
+        "kernel": own.ru_stime + children.ru_stime,
+        "faults": own.ru_minflt + children.ru_minflt + own.ru_majflt + children.ru_majflt,
     }
 
 
@@ -234,6 +248,11 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     merged["times"] = {
         phase: statistics.median(run["times"][phase] for run in runs) for phase in runs[0]["times"]
     }
+    if "processor" in merged:
+        merged["processor"] = {
+            key: statistics.median(run["processor"][key] for run in runs)
+            for key in runs[0]["processor"]
+        }
     if "rules" in merged:
         merged["rules"] = {
             code: statistics.median(run["rules"][code] for run in runs) for code in merged["rules"]
@@ -346,6 +365,11 @@ def main(argv: list[str] | None = None) -> int:
                 memory = f"  {held:6.0f} MB at most"
             label = LABELS.get(phase, phase)
             print(f"  {label:<28} {seconds:8.3f} {unit}{memory}".rstrip())
+        used = result["processor"]
+        print(
+            f"  {'processor time':<28} {used['user']:8.3f} s user, {used['kernel']:.3f} s kernel, "
+            f"{used['faults']:,.0f} page faults (its processes, from their start)"
+        )
         if len(totals) > 1:
             print(
                 f"  (medians of {len(totals)} runs; the check took {totals[0]:.3f} to "
@@ -357,6 +381,9 @@ def main(argv: list[str] | None = None) -> int:
         for phase in ("read", "graph", "rules", "report", "check (read to report)"):
             ratio = b["times"][phase] / max(a["times"][phase], 1e-9)
             print(f"  {LABELS.get(phase, phase):<28} {ratio:6.1f}x")
+        for key in ("user", "kernel"):
+            ratio = b["processor"][key] / max(a["processor"][key], 1e-9)
+            print(f"  {'processor time, ' + key:<28} {ratio:6.1f}x")
         slow = sorted(b["rules"], key=lambda c: -b["rules"][c])[:8]
         print("  slowest rules at the larger size (seconds, ratio):")
         for code in slow:

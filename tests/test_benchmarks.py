@@ -32,6 +32,13 @@ def test_benchmark_prints_phases_ratios_and_memory_for_each_size(tmp_path: Path)
     assert len(re.findall(r"ratio to the calamine read\s+\d+\.\d+ x", out)) == 2
     assert re.search(r"all at once \d+ MB", out), out
     assert "200 -> 400 goals (2x):" in out
+    # where the processor time went: the processes' own code, and the kernel's page faults
+    used = r"^  processor time\s+(\d+\.\d+) s user, (\d+\.\d+) s kernel, ([\d,]+) page faults"
+    times = re.findall(used, out, re.M)
+    assert len(times) == 2 and all(
+        float(user) > 0 and int(n.replace(",", "")) > 0 for user, _, n in times
+    )
+    assert len(re.findall(r"^  processor time, (user|kernel)\s+\d+\.\dx$", out, re.M)) == 2
     written = sorted(tmp_path.glob("*.xlsx"))
     assert [re.sub(r"-[0-9a-f]{8}\.xlsx$", "", p.name) for p in written] == [
         "goals-200",
