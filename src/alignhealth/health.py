@@ -116,9 +116,9 @@ def summarize(
     if census is None:
         census = take_census(graph)
 
-    # goal id -> the rule families that make it unhealthy; and all findings per goal.
     goals = graph.goals
     unhealthy = frozenset(s for s in Severity if s.weight >= UNHEALTHY_FROM.weight)
+    # goal id -> the rule families that make it unhealthy; and all findings per goal.
     unhealthy_by: dict[str, set[str]] = {}
     findings_on: dict[str, int] = {}
     for finding in active:
