@@ -304,13 +304,14 @@ class FanOut(Rule):
     def check(self, ctx: RuleContext[FanOutOptions]) -> Iterator[Finding]:
         graph = ctx.graph
         options = ctx.options
-        top = graph.top_goals
+        # A set: a flat sheet can have tens of thousands of top goals, each asked about.
+        top = set(graph.top_goals)
         range_on = options.top_min_children > 0 or options.top_max_children > 0
         # Only the goals with more children than allowed, and the top goals, are counted.
         most = options.max_children
         looked_at = [g for g, c in graph.goals_with_children.items() if len(c) > most]
         if range_on:
-            looked_at += top
+            looked_at += graph.top_goals
         goals = [graph.goals[g] for g in dict.fromkeys(looked_at)]
         goals.sort(key=lambda goal: goal.origin.row)
         for goal in goals:
