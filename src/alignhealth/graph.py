@@ -589,25 +589,29 @@ class OrgGraph:
                 reports[manager] = [person_id]
             else:
                 below.append(person_id)
-        # A walk with a stack of people rather than of (person, entered) pairs: the
-        # people beneath someone follow them in one run of the walk, and how many they
-        # are is added up afterwards, from the last person walked back to the first.
-        stack = [person_id for person_id in self.people if person_id not in manager_of]
+        # One walk with a stack of people: a manager's place goes on the stack before
+        # the people beneath them, and is taken off once they are all walked, which is
+        # where the manager's span ends (most people manage nobody: their span is set as
+        # they are met, and nothing is pushed for them).
+        stack: list[str | int] = [p for p in self.people if p not in manager_of]
+        spans: dict[str, tuple[int, int]] = {}
         order: list[str] = []
         below_of = reports.get
+        place = 0
         while stack:
             node = stack.pop()
+            if isinstance(node, int):  # the end of the people beneath order[node]
+                spans[order[node]] = (node, place)
+                continue
             order.append(node)
             below = below_of(node)
-            if below is not None:
+            if below is None:
+                spans[node] = (place, place + 1)
+            else:
+                stack.append(place)
                 stack.extend(below)
-        size = dict.fromkeys(order, 1)
-        boss_of = manager_of.get
-        for node in reversed(order):
-            boss = boss_of(node)
-            if boss is not None:
-                size[boss] += size[node]
-        return {node: (place, place + size[node]) for place, node in enumerate(order)}
+            place += 1
+        return spans
 
     def reports_to(self, person_id: str, boss_id: str) -> bool:
         """Whether ``boss_id`` is above ``person_id`` in the manager chain (not the same)."""

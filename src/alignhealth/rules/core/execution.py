@@ -199,13 +199,15 @@ class AssessmentByOutsider(Rule):
 
     def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
         graph = ctx.graph
+        goals = graph.goals
         for project in graph.projects.values():
             if not is_complete(project) or project.assessed_by is None:
                 continue
             insiders = set(graph.owner_ids(project.owners))
             for goal_id in project.goal_ids:
-                if goal_id in graph.goals:
-                    insiders.update(graph.owner_ids(graph.goals[goal_id].owners))
+                goal = goals.get(goal_id)
+                if goal is not None:
+                    insiders.update(graph.owner_ids(goal.owners))
             if not insiders:
                 continue
             assessor = graph.resolve(project.assessed_by).person_id
