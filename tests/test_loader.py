@@ -12,6 +12,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from alignhealth.errors import InputError
@@ -809,6 +811,37 @@ def read_until_it_fails(path: Path) -> tuple[InputError, Any, Any]:
     return caught.value, reader, lane
 
 
+_cells = st.one_of(
+    st.none(),
+    st.text(max_size=6),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.dates(),
+)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 1_048_576), st.lists(_cells, max_size=6)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_a_chunk_of_rows_crosses_by_columns_and_arrives_as_it_left(
+    chunk: list[tuple[int, list[object]]],
+) -> None:
+    """The reader sends its rows a column at a time; the parent gets back each row's
+    number, length and cells, in order, whether or not the rows are of one length."""
+    import pickle
+
+    from alignhealth.loaders.isolation import _by_columns, _by_rows
+
+    message = pickle.loads(pickle.dumps(_by_columns(7, chunk)))
+    assert message[:2] == ("columns", 7)
+    arrived = [(number, list(values)) for number, values in _by_rows(message)]
+    assert arrived == chunk
+
+
 @pytest.mark.parametrize("start", ["fork", "spawn"])
 def test_the_largest_sheet_is_streamed_by_a_second_child_and_reads_the_same(
     start: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -950,7 +983,7 @@ def test_a_second_child_that_dies_is_one_clear_error_and_leaves_no_process(
     send = isolation.Ahead.send
 
     def die(self: Any, message: Any) -> None:
-        if message[:2] == ("rows", 0):  # the lane's first rows (its stream is number 0)
+        if message[:2] == ("columns", 0):  # the lane's first rows (its stream is number 0)
             os._exit(3)
         send(self, message)
 
