@@ -210,9 +210,8 @@ def _by_columns(stream_id: int, chunk: list[tuple[int, Sequence[object]]]) -> tu
     ids touches 16,000 pages instead of 65,000, and a forked rule process that reads
     them copies that many fewer pages (each object read has its reference count written).
     """
-    numbers = [number for number, _ in chunk]
-    rows = [values for _, values in chunk]
-    lengths = [len(values) for values in rows]
+    numbers, rows = zip(*chunk, strict=True)
+    lengths = list(map(len, rows))
     if min(lengths) == max(lengths):
         return ("columns", stream_id, numbers, None, list(zip(*rows, strict=True)), lengths[0])
     return ("columns", stream_id, numbers, lengths, list(zip_longest(*rows)), 0)
