@@ -834,12 +834,33 @@ def test_a_chunk_of_rows_crosses_by_columns_and_arrives_as_it_left(
     number, length and cells, in order, whether or not the rows are of one length."""
     import pickle
 
+    from alignhealth.loaders.isolation import _by_columns, _stream_rows
+    from alignhealth.loaders.raw import RawSheet
+
+    sent = _by_columns(7, chunk)
+    assert sent[:2] in (("columns", 7), ("rows", 7))
+    messages = iter([pickle.loads(pickle.dumps(sent)), ("end", 7)])
+    sheet = RawSheet("Goals", False, lambda: iter(()))
+    arrived = [(number, list(values)) for number, values in _stream_rows(sheet, messages.__next__)]
+    assert arrived == chunk
+    if sent[0] == "columns":
+        # Never more than twice the cells the rows hold, padding included.
+        cells = sum(len(column) for column in sent[4])
+        assert cells <= 2 * sum(len(values) for _, values in chunk)
+
+
+def test_a_chunk_with_one_row_far_wider_than_the_rest_crosses_row_by_row() -> None:
+    """A stray value at column XFD in one row of two thousand: sent by columns, every
+    row would be padded to 16,384 cells."""
     from alignhealth.loaders.isolation import _by_columns, _by_rows
 
-    message = pickle.loads(pickle.dumps(_by_columns(7, chunk)))
-    assert message[:2] == ("columns", 7)
-    arrived = [(number, list(values)) for number, values in _by_rows(message)]
-    assert arrived == chunk
+    chunk: list[tuple[int, list[object]]] = [(n, ["G1", "Grow"]) for n in range(2, 2001)]
+    chunk.append((2001, ["G2", "Stray", *([None] * 16381), "x"]))
+    sent = _by_columns(0, chunk)
+    assert sent[0] == "rows" and sent[2] == chunk
+    narrow = _by_columns(0, [*chunk[:-1], (2001, ["G2", "Keep", "P1"])])
+    assert narrow[0] == "columns"
+    assert [(n, list(v)) for n, v in _by_rows(narrow)][-1] == (2001, ["G2", "Keep", "P1"])
 
 
 @pytest.mark.parametrize("start", ["fork", "spawn"])
