@@ -71,3 +71,20 @@ def test_repeated_runs_take_the_sizes_in_turns_and_show_medians_and_the_spread(
     assert len(spreads) == len(medians) == 2, out
     for (low, high), median in zip(spreads, medians, strict=True):
         assert float(low) <= float(median) <= float(high)
+
+
+def test_the_cache_step_walks_print_their_times_and_growth() -> None:
+    step = RUN.with_name("cache_step.py")
+    out = subprocess.run(
+        [sys.executable, str(step), "--sizes", "2000", "20000"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    times = re.findall(r"^\s+([\d,]+) records  (walk .+?)\s+(\d+\.\d+) ms$", out, re.M)
+    assert sorted({size for size, _, _ in times}) == ["2,000", "20,000"], out
+    assert len(times) == 4 and all(float(ms) > 0 for _, _, ms in times), out
+    assert "2,000 -> 20,000 records (10x):" in out
+    growth = re.findall(r"^  walk .+?\s+(\d+\.\d+)x$", out, re.M)
+    assert len(growth) == 2 and all(float(g) > 0 for g in growth), out
