@@ -198,7 +198,7 @@ class OrgGraph:
         return self._unknown_parents
 
     # The projects and reviews of each goal are gathered when first asked for: the core
-    # rules look up reviews through last_reviews and active projects through
+    # rules look up reviews through last_review_on and active projects through
     # has_active_work, so only a plugin's rule pays for these.
     @cached_property
     def _projects_of(self) -> dict[str, list[str]]:

@@ -211,9 +211,9 @@ class RuleContext(Generic[OptionsT]):
 
     def last_reviews(self) -> Mapping[str, dt.date | None]:
         """Every goal's last review on or before the as-of date, by goal id: the later of
-        its last-reviewed cell and its latest Reviews row (worked out once per run and
-        shared by the rules that ask; a rule that looks at every goal takes the mapping
-        once rather than calling :meth:`last_review` per goal)."""
+        its last-reviewed cell and its latest Reviews row (a table of every goal, made
+        once per run for the rules that want the mapping; :meth:`last_review` of a goal
+        is as cheap, and makes no table)."""
         if self._last_reviews is None:
             self._last_reviews = (
                 self.graph.last_reviews
@@ -223,9 +223,8 @@ class RuleContext(Generic[OptionsT]):
         return self._last_reviews
 
     def last_review(self, goal: Goal) -> dt.date | None:
-        """The goal's last review on or before the as-of date (a look-up among the
-        Reviews sheet's goals only: a rule that needs some goals' last reviews asks this,
-        and one that needs every goal's takes :meth:`last_reviews` once)."""
+        """The goal's last review on or before the as-of date: its own cell and one look-up
+        among the Reviews sheet's goals, so a rule may ask it of every goal it visits."""
         return self.graph.last_review_on(goal, self.settings.as_of)
 
     def is_leader(self, person_id: str) -> bool:
