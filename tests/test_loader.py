@@ -811,6 +811,34 @@ def read_until_it_fails(path: Path) -> tuple[InputError, Any, Any]:
     return caught.value, reader, lane
 
 
+def test_reader_children_stream_rows_with_the_collector_paused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both children (the first, and the lane streaming the goals) make their chunks with
+    the cyclic collector paused; the parent's collector is left as it was."""
+    import gc
+    import os
+
+    isolation = forked_lanes(monkeypatch)
+    noted = tmp_path / "collector.txt"
+    by_columns = isolation._by_columns
+
+    def noting(stream_id: int, chunk: Any) -> Any:
+        with noted.open("a") as out:
+            out.write(f"{os.getpid()} {gc.isenabled()}\n")
+        return by_columns(stream_id, chunk)
+
+    monkeypatch.setattr(isolation, "_by_columns", noting)
+    assert gc.isenabled()
+    (records, _), lane = read_isolated_records(lane_workbook(tmp_path))
+    assert len(records) == 300 and lane is not None
+    seen = [line.split() for line in noted.read_text().splitlines()]
+    pids = {pid for pid, _ in seen}
+    assert str(lane.process.pid) in pids and len(pids) == 2  # the lane and the first child
+    assert {enabled for _, enabled in seen} == {"False"}
+    assert gc.isenabled()
+
+
 _cells = st.one_of(
     st.none(),
     st.text(max_size=6),

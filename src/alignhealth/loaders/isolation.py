@@ -24,6 +24,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from alignhealth.collector import gc_paused
 from alignhealth.errors import InputError
 from alignhealth.loaders.excel import sheet_parts, sheet_sizes
 from alignhealth.loaders.raw import RawSheet, RawWorkbook, RowStream, no_rows
@@ -147,9 +148,16 @@ def _answer(
     path: str,
     memory: int,
 ) -> None:
-    """Stream ``sheet``, or say in one message why it cannot be read."""
+    """Stream ``sheet``, or say in one message why it cannot be read.
+
+    The cyclic garbage collector is paused meanwhile: streaming makes a few lists and
+    tuples per row, none of them in a cycle, and a collection every 700 of them cost a
+    fifth of a goals lane's processor time (a million goals: 9.7 s -> 7.8 s). The read
+    takes both cores, so that is time the check waits for.
+    """
     try:
-        _stream(conn, stream_id, raw, sheet)
+        with gc_paused():
+            _stream(conn, stream_id, raw, sheet)
     except InputError as exc:
         conn.send(("error", exc.message, exc.code, exc.location))
     except MemoryError:
