@@ -192,6 +192,82 @@ def test_several_workbooks(orphaned: Path, workbook: Book) -> None:
     assert bad.exit_code == 2 and "{stem}" in bad.stderr
 
 
+def test_several_workbooks_end_with_a_combined_summary(
+    orphaned: Path, workbook: Book, tmp_path: Path
+) -> None:
+    clean = workbook(**simple_tree())
+    empty = tmp_path / "empty.xlsx"
+    empty.write_bytes(b"")
+    args = ("check", clean, empty, orphaned, *AS_OF)
+    result = cli(*args, "--format", "json")
+    doc = json.loads(result.stdout)
+    summary = doc["summary"]
+    runs = {run["source"]["path"]: run for run in doc["runs"]}
+    active = {
+        path: [f for f in run["findings"] if not f["suppressed"]] for path, run in runs.items()
+    }
+    found = [f for findings in active.values() for f in findings]
+    assert (summary["workbooks"], summary["checked"], summary["not_read"]) == (3, 2, 1)
+    assert summary["with_findings"] == sum(1 for findings in active.values() if findings) > 0
+    assert summary["findings"] == len(found) == sum(summary["by_severity"].values())
+    assert summary["by_severity"]["high"] == sum(f["severity"] == "high" for f in found)
+    # Worst first: the workbook that could not be read, then the lowest health score.
+    assert [w["path"] for w in summary["by_workbook"]] == [str(empty), str(orphaned), str(clean)]
+    unread, worst, best = summary["by_workbook"]
+    assert not unread["checked"] and "empty" in unread["errors"][0] and unread["exit_code"] == 2
+    assert worst["health_score"] < best["health_score"]
+    assert worst["findings"] == len(active[str(orphaned)])
+    assert doc["exit_code"] == 2
+    headline = f"3 workbooks: 2 checked, 1 not read; {len(found)} finding(s): "
+    assert result.stderr.splitlines()[-1].startswith(headline)
+
+    text = cli(*args).stdout.splitlines()
+    table = text[text.index("Summary of 3 workbooks") + 2 :]
+    assert "not read" in table[0] and f"{empty}: the file is empty" in table[0]
+    assert str(orphaned) in table[1] and f"{len(active[str(orphaned)]):>8}" in table[1]
+    assert str(clean) in table[2] and table[3].startswith(headline)
+
+    markdown = cli(*args, "--format", "markdown").stdout
+    combined = markdown[markdown.index("## alignhealth: summary of 3 workbooks") :]
+    rows = [line for line in combined.splitlines() if line.startswith("| ")][1:]
+    assert [row.split(" | ")[0][2:] for row in rows] == [
+        str(p).replace("_", "\\_") for p in (empty, orphaned, clean)
+    ]
+    assert "the file is empty" in rows[0]
+
+
+def test_workbooks_checked_in_parallel_tell_progress_as_each_ends(
+    orphaned: Path, workbook: Book
+) -> None:
+    import datetime as dt
+
+    from alignhealth.cli.check import check_in_parallel
+    from alignhealth.engine import CheckRequest
+
+    clean = workbook(**simple_tree())
+    seen: list[tuple[int, int, str]] = []
+
+    class Sink:
+        def workbooks(self, done: int, total: int, path: str) -> None:
+            seen.append((done, total, path))
+
+    request = CheckRequest(as_of=dt.date(2026, 11, 15))
+    results = check_in_parallel([orphaned, clean], request, 2, True, (), False, Sink())
+    assert [r.source.path for r in results] == [str(orphaned), str(clean)]
+    assert [(done, total) for done, total, _ in seen] == [(1, 2), (2, 2)]
+    assert sorted(path for _, _, path in seen) == sorted([str(orphaned), str(clean)])
+
+
+def test_the_progress_of_workbooks_cannot_drive_the_terminal() -> None:
+    from alignhealth.progress import RichProgress
+
+    display = RichProgress()
+    display.workbooks(1, 3, "evil \x1b[2J.xlsx")
+    (task,) = display._progress.tasks
+    assert task.completed == 1 and task.total == 3
+    assert "\x1b" not in task.description and "evil" in task.description
+
+
 def test_cell_text_cannot_drive_the_terminal(tmp_path: Path) -> None:
     path = tmp_path / "goals.csv"
     path.write_text("ID,Title,Level,Owner\nG1,Top,Company,a\nG2,evil \x1b[2J title,Team,a\n")

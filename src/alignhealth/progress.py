@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol
 
+from alignhealth.reporters.safe import terminal_safe
+
 if TYPE_CHECKING:
     from rich.progress import TaskID
 
@@ -22,6 +24,13 @@ class Progress(Protocol):
 
     def rules(self, done: int, total: int, code: str) -> None:
         """``done`` of ``total`` rules have run; ``code`` runs next (or ran last)."""
+
+
+class PortfolioProgress(Protocol):
+    """Receives the progress of a check of several workbooks run in parallel."""
+
+    def workbooks(self, done: int, total: int, path: str) -> None:
+        """``done`` of ``total`` workbooks have been checked; ``path`` is the last."""
 
 
 class RichProgress:
@@ -59,6 +68,7 @@ class RichProgress:
         self._drawn = 0.0
         self._reading: dict[str, TaskID] = {}
         self._checking: TaskID | None = None
+        self._portfolio: TaskID | None = None
 
     def rows(self, sheet: str, count: int) -> None:
         task = self._reading.get(sheet)
@@ -73,6 +83,15 @@ class RichProgress:
         if self._checking is None:
             self._checking = self._progress.add_task("Checking", total=total)
         self._progress.update(self._checking, completed=done, description=f"Checking {code}")
+        self._redraw(now=new)
+
+    def workbooks(self, done: int, total: int, path: str) -> None:
+        new = self._portfolio is None
+        if self._portfolio is None:
+            self._portfolio = self._progress.add_task("Checking workbooks", total=total)
+        self._progress.update(
+            self._portfolio, completed=done, description=f"Checked {terminal_safe(path)}"
+        )
         self._redraw(now=new)
 
     def _redraw(self, now: bool = False) -> None:

@@ -36,6 +36,8 @@ from alignhealth.engine import (
 from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
 from alignhealth.findings import Severity
 from alignhealth.loaders.csvfile import is_csv_dataset
+from alignhealth.portfolio import combine
+from alignhealth.progress import PortfolioProgress
 from alignhealth.reporters.base import Reporter
 from alignhealth.runresult import RunResult
 
@@ -236,9 +238,10 @@ def check(
         session = prepare(request, host)
         ui.describe_session(session)
         if workers > 1:
-            results = check_in_parallel(
-                workbooks, request, workers, no_plugins, plugin_modules, debug
-            )
+            with ui.progress() as progress:
+                results = check_in_parallel(
+                    workbooks, request, workers, no_plugins, plugin_modules, debug, progress
+                )
         else:
             with ui.progress() as progress:
                 session.config.progress = progress
@@ -304,11 +307,13 @@ def check_in_parallel(
     no_plugins: bool,
     modules: tuple[str, ...],
     debug: bool,
+    progress: PortfolioProgress | None = None,
 ) -> list[RunResult]:
     """Check workbooks in ``workers`` processes; results come back in input order, and a
-    workbook that fails does not stop the others."""
+    workbook that fails does not stop the others. ``progress`` is told of each workbook
+    as it is done, in whatever order they end."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     context = multiprocessing.get_context("forkserver" if hasattr(os, "fork") else "spawn")
     with ProcessPoolExecutor(
@@ -317,7 +322,10 @@ def check_in_parallel(
         initializer=_start_worker,
         initargs=(request, no_plugins, modules, debug),
     ) as pool:
-        futures = [pool.submit(_check_in_worker, path) for path in workbooks]
+        futures = {pool.submit(_check_in_worker, path): path for path in workbooks}
+        if progress is not None:
+            for done, future in enumerate(as_completed(futures), start=1):
+                progress.workbooks(done, len(futures), str(futures[future]))
         return [future.result() for future in futures]
 
 
@@ -390,6 +398,8 @@ def render(
         # Machine output (or files) on stdout: the short human summary goes to stderr.
         for result in results:
             click.echo(_short_summary(result), err=True)
+        if len(results) > 1:
+            click.echo(combine(results).headline(), err=True)
 
 
 def _short_summary(result: RunResult) -> str:

@@ -17,7 +17,7 @@ from alignhealth.engine import (
     make_host,
 )
 from alignhealth.plugins import PluginHost
-from alignhealth.progress import Progress, RichProgress
+from alignhealth.progress import RichProgress
 from alignhealth.reporters.safe import terminal_safe
 from alignhealth.runresult import RunResult
 
@@ -111,7 +111,7 @@ class Ui:
         return None
 
     @contextmanager
-    def progress(self) -> Iterator[Progress | None]:
+    def progress(self) -> Iterator[RichProgress | None]:
         """A progress display on a terminal; nothing when piped, quiet or verbose."""
         if self.quiet or self.verbose or not sys.stderr.isatty():
             yield None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from alignhealth.portfolio import combine
 from alignhealth.reporters.base import Reporter
 from alignhealth.runresult import SCHEMA_VERSION, RunResult
 
@@ -18,5 +19,10 @@ class JsonReporter(Reporter):
 
     def render_many(self, results: Sequence[RunResult], exit_code: int) -> str:
         runs = [json.loads(result.model_dump_json()) for result in results]
-        document = {"schema_version": SCHEMA_VERSION, "runs": runs, "exit_code": exit_code}
+        document = {
+            "schema_version": SCHEMA_VERSION,
+            "runs": runs,
+            "summary": combine(results).model_dump(mode="json"),
+            "exit_code": exit_code,
+        }
         return json.dumps(document, indent=2, allow_nan=False) + "\n"

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from alignhealth.findings import Severity
+from alignhealth.portfolio import combine
 from alignhealth.reporters.base import Reporter
 from alignhealth.reporters.rows import owner_names
 from alignhealth.runresult import RunResult
@@ -67,4 +68,23 @@ class MarkdownReporter(Reporter):
         return "\n".join(lines) + "\n"
 
     def render_many(self, results: Sequence[RunResult], exit_code: int) -> str:
-        return "\n".join(self.render(result) for result in results)
+        """Each workbook's section, then the combined summary, worst first."""
+        portfolio = combine(results)
+        lines = [
+            "",
+            f"## alignhealth: summary of {portfolio.workbooks} workbooks",
+            "",
+            f"{md(portfolio.headline())}.",
+            "",
+            "| workbook | health score | findings | not read because |",
+            "|---|---|---|---|",
+        ]
+        for outcome in portfolio.by_workbook:
+            if outcome.checked:
+                score = "" if outcome.health_score is None else str(outcome.health_score)
+                health = f"{score} ({outcome.band})" if outcome.band else score
+                lines.append(f"| {md(outcome.path)} | {health} | {outcome.findings} | |")
+            else:
+                why = "; ".join(m.removeprefix(f"{outcome.path}: ") for m in outcome.errors)
+                lines.append(f"| {md(outcome.path)} | | | {md(why)} |")
+        return "\n".join([*(self.render(result) for result in results), *lines]) + "\n"

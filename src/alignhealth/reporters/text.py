@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import click
 
 from alignhealth.findings import Finding, Severity
+from alignhealth.portfolio import WorkbookOutcome, combine
 from alignhealth.reporters.base import Reporter
 from alignhealth.reporters.safe import terminal_safe
 from alignhealth.runresult import RunResult
@@ -73,6 +74,26 @@ class TextReporter(Reporter):
         lines.append("")
         lines.append(self._summary(result, active))
         return "\n".join(lines) + "\n"
+
+    def render_many(self, results: Sequence[RunResult], exit_code: int) -> str:
+        """Each workbook's report, then the combined summary: every workbook, worst first,
+        and the totals."""
+        portfolio = combine(results)
+        lines = ["", self.style(f"Summary of {portfolio.workbooks} workbooks", bold=True)]
+        lines.append(f"  {'score':>5}  {'band':<9}  {'findings':>8}  workbook")
+        for outcome in portfolio.by_workbook:
+            lines.append(self._outcome(outcome))
+        lines.append(portfolio.headline() + ".")
+        return "\n".join([*(self.render(result) for result in results), *lines]) + "\n"
+
+    def _outcome(self, outcome: WorkbookOutcome) -> str:
+        path = terminal_safe(outcome.path)
+        if not outcome.checked:
+            # An input error names its file already.
+            why = "; ".join(m.removeprefix(f"{outcome.path}: ") for m in outcome.errors)
+            return f"  {'-':>5}  {'not read':<9}  {'-':>8}  {path}: {terminal_safe(why)}"
+        score = "-" if outcome.health_score is None else str(outcome.health_score)
+        return f"  {score:>5}  {outcome.band or '':<9}  {outcome.findings:>8,}  {path}"
 
     def _finding(self, finding: Finding) -> str:
         cell = finding.location.cell if finding.location and finding.location.cell else "-"
