@@ -245,25 +245,28 @@ def test_workbooks_checked_in_parallel_tell_progress_as_each_ends(
     from alignhealth.engine import CheckRequest
 
     clean = workbook(**simple_tree())
-    seen: list[tuple[int, int, str]] = []
+    seen: list[tuple[int, int, str | None]] = []
 
     class Sink:
-        def workbooks(self, done: int, total: int, path: str) -> None:
+        def workbooks(self, done: int, total: int, path: str | None) -> None:
             seen.append((done, total, path))
 
     request = CheckRequest(as_of=dt.date(2026, 11, 15))
     results = check_in_parallel([orphaned, clean], request, 2, True, (), False, Sink())
     assert [r.source.path for r in results] == [str(orphaned), str(clean)]
-    assert [(done, total) for done, total, _ in seen] == [(1, 2), (2, 2)]
-    assert sorted(path for _, _, path in seen) == sorted([str(orphaned), str(clean)])
+    assert [(done, total) for done, total, _ in seen] == [(0, 2), (1, 2), (2, 2)]
+    assert seen[0][2] is None  # shown before the first workbook ends
+    assert sorted(str(path) for _, _, path in seen[1:]) == sorted([str(orphaned), str(clean)])
 
 
 def test_the_progress_of_workbooks_cannot_drive_the_terminal() -> None:
     from alignhealth.progress import RichProgress
 
     display = RichProgress()
-    display.workbooks(1, 3, "evil \x1b[2J.xlsx")
+    display.workbooks(0, 3, None)
     (task,) = display._progress.tasks
+    assert task.completed == 0 and task.description == "Checking workbooks"
+    display.workbooks(1, 3, "evil \x1b[2J.xlsx")
     assert task.completed == 1 and task.total == 3
     assert "\x1b" not in task.description and "evil" in task.description
 

@@ -29,8 +29,9 @@ class Progress(Protocol):
 class PortfolioProgress(Protocol):
     """Receives the progress of a check of several workbooks run in parallel."""
 
-    def workbooks(self, done: int, total: int, path: str) -> None:
-        """``done`` of ``total`` workbooks have been checked; ``path`` is the last."""
+    def workbooks(self, done: int, total: int, path: str | None) -> None:
+        """``done`` of ``total`` workbooks have been checked; ``path`` is the last (None
+        before the first)."""
 
 
 class RichProgress:
@@ -85,13 +86,13 @@ class RichProgress:
         self._progress.update(self._checking, completed=done, description=f"Checking {code}")
         self._redraw(now=new)
 
-    def workbooks(self, done: int, total: int, path: str) -> None:
+    def workbooks(self, done: int, total: int, path: str | None) -> None:
         new = self._portfolio is None
         if self._portfolio is None:
             self._portfolio = self._progress.add_task("Checking workbooks", total=total)
-        self._progress.update(
-            self._portfolio, completed=done, description=f"Checked {terminal_safe(path)}"
-        )
+        if path is not None:
+            description = f"Checked {terminal_safe(path)}"
+            self._progress.update(self._portfolio, completed=done, description=description)
         self._redraw(now=new)
 
     def _redraw(self, now: bool = False) -> None:

@@ -324,6 +324,7 @@ def check_in_parallel(
     ) as pool:
         futures = {pool.submit(_check_in_worker, path): path for path in workbooks}
         if progress is not None:
+            progress.workbooks(0, len(futures), None)
             for done, future in enumerate(as_completed(futures), start=1):
                 progress.workbooks(done, len(futures), str(futures[future]))
         return [future.result() for future in futures]
