@@ -39,6 +39,9 @@ def test_benchmark_prints_phases_ratios_and_memory_for_each_size(tmp_path: Path)
         float(user) > 0 and int(n.replace(",", "")) > 0 for user, _, n in times
     )
     assert len(re.findall(r"^  processor time, (user|kernel)\s+\d+\.\dx$", out, re.M)) == 2
+    validating = re.findall(r"^  validating, processor time\s+(\d+\.\d+) s in this", out, re.M)
+    assert len(validating) == 2 and all(float(v) > 0 for v in validating), out
+    assert len(re.findall(r"^  validating, processor time\s+\d+\.\dx$", out, re.M)) == 1
     written = sorted(tmp_path.glob("*.xlsx"))
     assert [re.sub(r"-[0-9a-f]{8}\.xlsx$", "", p.name) for p in written] == [
         "goals-200",
