@@ -750,6 +750,29 @@ def test_closing_the_reader_does_not_wait_for_its_process_to_end(
     assert reader.process.exitcode == 0  # it ended by itself, at "stop"
 
 
+def test_forked_readers_start_with_calamine_already_imported() -> None:
+    """Each reader child is forked with python-calamine imported in the parent (importing
+    it in every child took 15 ms of each small workbook's check). A fresh interpreter, so
+    that no other test has imported it first."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from alignhealth.loaders.isolation import IsolatedReader\n"
+        "from alignhealth.sharing import can_fork\n"
+        "before = 'python_calamine_plus' in sys.modules\n"
+        f"raw = IsolatedReader(Path({str(EXAMPLE)!r}), 'calamine-xlsx').open()\n"
+        "raw.close()\n"
+        "print(before, can_fork(), 'python_calamine_plus' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    before, forked, after = done.stdout.split()
+    assert before == "False"
+    assert after == forked  # imported here exactly where the children are forked
+
+
 def test_a_reader_that_overstays_is_stopped_for_sure() -> None:
     from alignhealth.loaders.isolation import IsolatedReader, Limits
 
