@@ -29,6 +29,11 @@ class WorkbookOutcome(BaseModel):
     #: Why the workbook was not read, or what else went wrong (the errors' messages).
     errors: list[str] = []
 
+    def reason(self) -> str:
+        """The errors' messages, each without the path it starts with (the workbook is
+        named beside them)."""
+        return "; ".join(message.removeprefix(f"{self.path}: ") for message in self.errors)
+
 
 class Portfolio(BaseModel):
     """Totals over the workbooks, and each workbook's outcome, worst first: those not read

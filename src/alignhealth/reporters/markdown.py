@@ -85,6 +85,5 @@ class MarkdownReporter(Reporter):
                 health = f"{score} ({outcome.band})" if outcome.band else score
                 lines.append(f"| {md(outcome.path)} | {health} | {outcome.findings} | |")
             else:
-                why = "; ".join(m.removeprefix(f"{outcome.path}: ") for m in outcome.errors)
-                lines.append(f"| {md(outcome.path)} | | | {md(why)} |")
+                lines.append(f"| {md(outcome.path)} | | | {md(outcome.reason())} |")
         return "\n".join([*(self.render(result) for result in results), *lines]) + "\n"

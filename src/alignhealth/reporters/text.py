@@ -89,9 +89,8 @@ class TextReporter(Reporter):
     def _outcome(self, outcome: WorkbookOutcome) -> str:
         path = terminal_safe(outcome.path)
         if not outcome.checked:
-            # An input error names its file already.
-            why = "; ".join(m.removeprefix(f"{outcome.path}: ") for m in outcome.errors)
-            return f"  {'-':>5}  {'not read':<9}  {'-':>8}  {path}: {terminal_safe(why)}"
+            why = terminal_safe(outcome.reason())
+            return f"  {'-':>5}  {'not read':<9}  {'-':>8}  {path}: {why}"
         score = "-" if outcome.health_score is None else str(outcome.health_score)
         return f"  {score:>5}  {outcome.band or '':<9}  {outcome.findings:>8,}  {path}"
 
