@@ -203,7 +203,9 @@ def check(
 
     A workbook is an .xlsx, .xlsm, .xls, .xlsb or .ods file, a goals .csv, or a folder
     holding goals.csv (and people.csv, projects.csv, reviews.csv, levels.csv). Any other
-    folder is a set of workbooks, checked one by one.
+    folder is a set of workbooks. Several workbooks are checked in parallel (--jobs), each
+    reported on its own, then summed up together: every workbook, worst first, and the
+    totals.
 
     Without --ruleset, an alignhealth.toml beside the first workbook (or in the current
     folder) is used, and named on standard error.
