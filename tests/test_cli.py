@@ -259,6 +259,38 @@ def test_workbooks_checked_in_parallel_tell_progress_as_each_ends(
     assert sorted(str(path) for _, _, path in seen[1:]) == sorted([str(orphaned), str(clean)])
 
 
+def test_workbooks_checked_in_parallel_send_their_graphs_back_only_when_asked(
+    orphaned: Path, workbook: Book
+) -> None:
+    import datetime as dt
+
+    from alignhealth.cli.check import check_in_parallel
+    from alignhealth.engine import CheckRequest
+    from alignhealth.graph import OrgGraph
+
+    paths = [orphaned, workbook(**simple_tree())]
+    request = CheckRequest(as_of=dt.date(2026, 11, 15))
+    bare = check_in_parallel(paths, request, 2, True, (), False, keep_graph=False)
+    kept = check_in_parallel(paths, request, 2, True, (), False, keep_graph=True)
+    assert [r.graph for r in bare] == [None, None]
+    assert all(isinstance(r.graph, OrgGraph) and r.graph.goals for r in kept)
+    assert [r.findings for r in bare] == [r.findings for r in kept]
+
+
+def test_several_workbooks_draw_their_goal_trees_in_html(
+    orphaned: Path, workbook: Book, tmp_path: Path
+) -> None:
+    """The HTML report draws the tree from the graph: a check of several workbooks in
+    parallel keeps each graph for it (and drops them for formats that do not read it)."""
+    clean = workbook(**simple_tree())
+    pattern = tmp_path / "out" / "{stem}.html"
+    result = cli("check", orphaned, clean, *AS_OF, "--format", f"html:{pattern}", "--jobs", "2")
+    assert result.exit_code == 1, result.output
+    for path in (orphaned, clean):
+        page = (tmp_path / "out" / f"{path.stem}.html").read_text()
+        assert 'aria-label="goal tree"' in page
+
+
 def test_the_progress_of_workbooks_cannot_drive_the_terminal() -> None:
     from alignhealth.progress import RichProgress
 

@@ -40,6 +40,7 @@ from alignhealth.portfolio import combine
 from alignhealth.progress import PortfolioProgress
 from alignhealth.reporters.base import Reporter
 from alignhealth.runresult import RunResult
+from alignhealth.sharing import can_fork
 
 
 def _split(values: Sequence[str]) -> list[str]:
@@ -240,9 +241,17 @@ def check(
         session = prepare(request, host)
         ui.describe_session(session)
         if workers > 1:
+            keep_graph = any(available[target.name].uses_graph for target in targets)
             with ui.progress() as progress:
                 results = check_in_parallel(
-                    workbooks, request, workers, no_plugins, plugin_modules, debug, progress
+                    workbooks,
+                    request,
+                    workers,
+                    no_plugins,
+                    plugin_modules,
+                    debug,
+                    progress,
+                    keep_graph,
                 )
         else:
             with ui.progress() as progress:
@@ -290,16 +299,27 @@ _worker: dict[str, Any] = {}
 
 
 def _start_worker(
-    request: CheckRequest, no_plugins: bool, modules: tuple[str, ...], debug: bool
+    request: CheckRequest,
+    no_plugins: bool,
+    modules: tuple[str, ...],
+    debug: bool,
+    keep_graph: bool,
 ) -> None:
     _worker.update(
-        session=prepare(request, plugin_host(no_plugins, modules)), request=request, debug=debug
+        session=prepare(request, plugin_host(no_plugins, modules)),
+        request=request,
+        debug=debug,
+        keep_graph=keep_graph,
     )
 
 
 def _check_in_worker(path: Path) -> RunResult:
-    """One workbook in a worker process, with the session the worker started with."""
-    return _check_one(_worker["session"], path, _worker["request"], _worker["debug"])
+    """One workbook in a worker process, with the session the worker started with; its
+    graph goes back with it only where a report is drawn from it."""
+    result = _check_one(_worker["session"], path, _worker["request"], _worker["debug"])
+    if not _worker["keep_graph"]:
+        result.graph = None
+    return result
 
 
 def check_in_parallel(
@@ -310,19 +330,22 @@ def check_in_parallel(
     modules: tuple[str, ...],
     debug: bool,
     progress: PortfolioProgress | None = None,
+    keep_graph: bool = True,
 ) -> list[RunResult]:
     """Check workbooks in ``workers`` processes; results come back in input order, and a
     workbook that fails does not stop the others. ``progress`` is told of each workbook
-    as it is done, in whatever order they end."""
+    as it is done, in whatever order they end. Without ``keep_graph`` the results come
+    back without their graphs (``result.graph`` is None): the formats asked for do not
+    read them, and a graph costs more to send than the rest of its result."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    context = multiprocessing.get_context("forkserver" if hasattr(os, "fork") else "spawn")
+    context = multiprocessing.get_context("fork" if can_fork() else "spawn")
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(request, no_plugins, modules, debug),
+        initargs=(request, no_plugins, modules, debug, keep_graph),
     ) as pool:
         futures = {pool.submit(_check_in_worker, path): path for path in workbooks}
         if progress is not None:

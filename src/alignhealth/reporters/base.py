@@ -16,6 +16,11 @@ class Reporter:
     name: ClassVar[str]
     description: ClassVar[str]
     binary: ClassVar[bool] = False
+    #: Whether :meth:`render` reads ``result.graph``. Workbooks checked in parallel send
+    #: their graphs back from the worker processes only for a format that reads them
+    #: (pickling a graph costs more than the rest of a result, and every graph would stay
+    #: in this process's memory); a plugin's format is taken to read it unless it says not.
+    uses_graph: ClassVar[bool] = True
 
     def __init__(
         self, *, color: bool = False, quiet: bool = False, destination: Path | None = None

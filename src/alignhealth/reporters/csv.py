@@ -14,6 +14,7 @@ from alignhealth.runresult import RunResult
 
 class CsvReporter(Reporter):
     name = "csv"
+    uses_graph = False
     description = "one row per finding (cells that look like formulas are written as text)"
 
     def render(self, result: RunResult) -> str:

@@ -43,6 +43,7 @@ def _environment() -> Environment:
 
 class HtmlReporter(Reporter):
     name = "html"
+    uses_graph = True  # the goal tree is drawn from it
     description = "a self-contained HTML report with the goal tree and leader scorecards"
 
     def context(self, result: RunResult) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from alignhealth.runresult import SCHEMA_VERSION, RunResult
 
 class JsonReporter(Reporter):
     name = "json"
+    uses_graph = False
     description = "one JSON document per run, as output.md defines it"
 
     def render(self, result: RunResult) -> str:

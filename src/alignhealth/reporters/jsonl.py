@@ -11,6 +11,7 @@ from alignhealth.runresult import RunResult
 
 class JsonlReporter(Reporter):
     name = "jsonl"
+    uses_graph = False
     description = "one JSON object per finding per line, with the workbook and as-of date"
 
     def render(self, result: RunResult) -> str:

@@ -13,6 +13,7 @@ from alignhealth.runresult import RunResult
 
 class JunitReporter(Reporter):
     name = "junit"
+    uses_graph = False
     description = "JUnit XML: rules as test cases, findings as failures, crashes as errors"
 
     def render(self, result: RunResult) -> str:

@@ -24,6 +24,7 @@ def md(text: str) -> str:
 
 class MarkdownReporter(Reporter):
     name = "markdown"
+    uses_graph = False
     description = "a summary and a findings table for a ticket or a wiki page"
 
     def render(self, result: RunResult) -> str:

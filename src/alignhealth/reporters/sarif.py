@@ -33,6 +33,7 @@ def artifact_uri(path: str) -> str:
 
 class SarifReporter(Reporter):
     name = "sarif"
+    uses_graph = False
     description = "SARIF 2.1.0, locating findings by workbook and cell"
 
     def render(self, result: RunResult) -> str:

@@ -24,6 +24,7 @@ _COLOURS = {
 
 class TextReporter(Reporter):
     name = "text"
+    uses_graph = False
     description = "a human summary, grouped by severity (the default)"
 
     def style(self, text: str, **kwargs: object) -> str:

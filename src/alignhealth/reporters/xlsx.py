@@ -60,6 +60,7 @@ def header(sheet: Worksheet, row: int, titles: list[str], widths: list[int]) -> 
 
 class XlsxReporter(Reporter):
     name = "xlsx"
+    uses_graph = False
     description = "an Excel report: summary, findings, per-owner pages and rules"
     binary = True
 
