@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from run import AS_OF, HERE, ensure_workbook
+from run import AS_OF, DATA, HERE, ensure_workbook
 
 
 def check_folder(folder: Path, out: Path, jobs: int) -> float:
@@ -70,10 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workbooks", type=int, default=200, help="copies checked at once")
     parser.add_argument("--goals", type=int, default=1000, help="goals in each workbook")
     parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are shown")
+    parser.add_argument(
+        "--data", type=Path, default=DATA, help="where the generated workbook is cached"
+    )
     args = parser.parse_args(argv)
     cores = os.cpu_count() or 1
     print(f"machine: {platform.platform()}, {cores} cores, Python {platform.python_version()}")
-    source, planted = ensure_workbook(args.goals)
+    source, planted = ensure_workbook(args.goals, args.data)
     seconds: dict[int, list[float]] = {jobs: [] for jobs in range(1, cores + 1)}
     with tempfile.TemporaryDirectory(prefix="alignhealth-portfolio-") as scratch:
         folder = Path(scratch) / "clients"

@@ -3,6 +3,7 @@ go unnoticed until someone needs its figures."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -91,3 +92,24 @@ def test_the_cache_step_walks_print_their_times_and_growth() -> None:
     assert "2,000 -> 20,000 records (10x):" in out
     growth = re.findall(r"^  walk .+?\s+(\d+\.\d+)x$", out, re.M)
     assert len(growth) == 2 and all(float(g) > 0 for g in growth), out
+
+
+def test_the_portfolio_benchmark_checks_every_copy_at_each_number_of_jobs(
+    tmp_path: Path,
+) -> None:
+    portfolio = RUN.with_name("portfolio.py")
+    args = ["--workbooks", "3", "--goals", "200", "--repeat", "1", "--data", str(tmp_path)]
+    out = subprocess.run(
+        [sys.executable, str(portfolio), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    assert "3 workbooks of 200 goals" in out, out
+    jobs = re.findall(r"^  --jobs (\d+)\s+(\d+\.\d+) s\s+(\d+\.\d+) workbooks/s", out, re.M)
+    cores = os.cpu_count() or 1
+    assert [int(j) for j, _, _ in jobs] == list(range(1, cores + 1)), out
+    for _, seconds, rate in jobs:
+        assert abs(3 / float(seconds) - float(rate)) < 0.1, out
+    assert "every report written, each with every planted problem found exactly" in out
