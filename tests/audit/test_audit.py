@@ -257,6 +257,22 @@ def test_temporary_failures_are_retried_permanent_ones_are_not(
     assert server.handler.connections == before + 1
 
 
+def test_an_audit_lets_each_graph_go_once_its_mails_are_made(tmp_path: Path) -> None:
+    """The leaders' mails are made from each workbook's graph; the graphs are not kept
+    with the digests until the audit ends (a portfolio of large workbooks would hold
+    them all)."""
+    from alignhealth.audit.config import load_audit
+    from alignhealth.audit.run import run_audit
+    from alignhealth.engine import make_host
+
+    write_workbook(tmp_path / "client.xlsx", **goals(unowned=True))
+    path = config(tmp_path, None, **{"per-leader": True})
+    outcome = run_audit(load_audit(path), dry_run=True, host=make_host(autoload=False))
+    leader = [p for p in outcome.outbox if b"To: cy@acme.example" in p.read_bytes()]
+    assert len(leader) == 1  # made from the graph: the owner's e-mail is on People
+    assert outcome.digests and all(d.result.graph is None for d in outcome.digests)
+
+
 def test_dry_run_writes_eml_and_records_the_run(tmp_path: Path) -> None:
     write_workbook(tmp_path / "client.xlsx", **goals())
     path = config(tmp_path, None, **{"per-leader": True})

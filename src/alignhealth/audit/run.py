@@ -120,41 +120,54 @@ def run_audit(
         for workbook in workbooks:
             key = audit.key(workbook)
             result = check_workbook(session, workbook, request)
-            codes.append(result.exit_code)
-            attachments = _write_reports(audit, result, host)
-            if history is not None and not no_history:
-                run_id, changes = history.record(result, key)
-            else:
-                run_id, changes = 0, _unrecorded(history, key, result)
-            trend = history.trend(key) if history is not None else []
-            digest = Digest(
-                result,
-                changes,
-                trend,
-                run_id,
-                [
-                    p
-                    for p in attachments
-                    if p.suffix.lstrip(".")
-                    in {
-                        "md" if f == "markdown" else "xml" if f == "junit" else f
-                        for f in (email.attach if email else [])
-                    }
-                ],
-            )
-            outcome.digests.append(digest)
-            if email is None or not email.enabled:
-                continue
-            if email.skip_when_unchanged and changes.previous is not None and not changes.changed:
-                outcome.skipped_mail.append(digest.workbook)
-                continue
-            if email.to:
-                messages.append(
-                    (workbook.stem, digest_message(digest, email.sender, email.to, email.subject))
+            try:
+                codes.append(result.exit_code)
+                attachments = _write_reports(audit, result, host)
+                if history is not None and not no_history:
+                    run_id, changes = history.record(result, key)
+                else:
+                    run_id, changes = 0, _unrecorded(history, key, result)
+                trend = history.trend(key) if history is not None else []
+                digest = Digest(
+                    result,
+                    changes,
+                    trend,
+                    run_id,
+                    [
+                        p
+                        for p in attachments
+                        if p.suffix.lstrip(".")
+                        in {
+                            "md" if f == "markdown" else "xml" if f == "junit" else f
+                            for f in (email.attach if email else [])
+                        }
+                    ],
                 )
-            if email.per_leader:
-                for mail in _leader_mails(digest, history, key, email.escalate_after_runs):
-                    messages.append((workbook.stem, leader_message(digest, mail, email.sender)))
+                outcome.digests.append(digest)
+                if email is None or not email.enabled:
+                    continue
+                if (
+                    email.skip_when_unchanged
+                    and changes.previous is not None
+                    and not changes.changed
+                ):
+                    outcome.skipped_mail.append(digest.workbook)
+                    continue
+                if email.to:
+                    messages.append(
+                        (
+                            workbook.stem,
+                            digest_message(digest, email.sender, email.to, email.subject),
+                        )
+                    )
+                if email.per_leader:
+                    for mail in _leader_mails(digest, history, key, email.escalate_after_runs):
+                        messages.append((workbook.stem, leader_message(digest, mail, email.sender)))
+            finally:
+                # Only the reports and the leaders' mails read the graph: a large
+                # workbook's is let go before the next one is checked, not kept with
+                # its digest until the audit ends.
+                result.graph = None
         if email is not None and email.enabled and messages:
             if dry_run:
                 for stem in dict.fromkeys(s for s, _ in messages):
