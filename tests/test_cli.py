@@ -277,18 +277,32 @@ def test_workbooks_checked_in_parallel_send_their_graphs_back_only_when_asked(
     assert [r.findings for r in bare] == [r.findings for r in kept]
 
 
-def test_several_workbooks_draw_their_goal_trees_in_html(
-    orphaned: Path, workbook: Book, tmp_path: Path
+def test_several_workbooks_draw_their_goal_trees_in_html_and_let_the_graphs_go(
+    orphaned: Path, workbook: Book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The HTML report draws the tree from the graph: a check of several workbooks in
-    parallel keeps each graph for it (and drops them for formats that do not read it)."""
+    parallel brings each graph back for it, writes the workbook's page as it arrives,
+    and lets the graph go (the other formats never bring it back)."""
+    import importlib
+
+    from alignhealth.runresult import RunResult
+
+    command = importlib.import_module("alignhealth.cli.check")
+    rendered: list[RunResult] = []
+    real = command.render
+    monkeypatch.setattr(
+        command, "render", lambda results, *rest: (rendered.extend(results), real(results, *rest))
+    )
     clean = workbook(**simple_tree())
     pattern = tmp_path / "out" / "{stem}.html"
-    result = cli("check", orphaned, clean, *AS_OF, "--format", f"html:{pattern}", "--jobs", "2")
+    args = ("check", orphaned, clean, *AS_OF, "--jobs", "2")
+    result = cli(*args, "--format", f"html:{pattern}", "--format", "json")
     assert result.exit_code == 1, result.output
     for path in (orphaned, clean):
         page = (tmp_path / "out" / f"{path.stem}.html").read_text()
         assert 'aria-label="goal tree"' in page
+    assert len(rendered) == 2 and all(r.graph is None for r in rendered)
+    assert len(json.loads(result.stdout)["runs"]) == 2  # the results are whole but for graphs
 
 
 def test_the_progress_of_workbooks_cannot_drive_the_terminal() -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -241,7 +241,19 @@ def check(
         session = prepare(request, host)
         ui.describe_session(session)
         if workers > 1:
-            keep_graph = any(available[target.name].uses_graph for target in targets)
+            # A format that reads the graphs writes each workbook's file as its result
+            # arrives, and the graph is let go then: kept until the last workbook, a
+            # portfolio's graphs could fill the memory.
+            early = [t for t in targets if t.path is not None and available[t.name].uses_graph]
+            later = [t for t in targets if all(t is not e for e in early)]
+            keep_to_the_end = any(available[t.name].uses_graph for t in later)
+
+            def arrived(result: RunResult) -> None:
+                for target in early:
+                    _write_report(result, target, available, ui)
+                if not keep_to_the_end:
+                    result.graph = None
+
             with ui.progress() as progress:
                 results = check_in_parallel(
                     workbooks,
@@ -251,8 +263,10 @@ def check(
                     plugin_modules,
                     debug,
                     progress,
-                    keep_graph,
+                    keep_graph=bool(early) or keep_to_the_end,
+                    arrived=arrived if early else None,
                 )
+            targets = later
         else:
             with ui.progress() as progress:
                 session.config.progress = progress
@@ -331,12 +345,14 @@ def check_in_parallel(
     debug: bool,
     progress: PortfolioProgress | None = None,
     keep_graph: bool = True,
+    arrived: Callable[[RunResult], None] | None = None,
 ) -> list[RunResult]:
     """Check workbooks in ``workers`` processes; results come back in input order, and a
-    workbook that fails does not stop the others. ``progress`` is told of each workbook
-    as it is done, in whatever order they end. Without ``keep_graph`` the results come
-    back without their graphs (``result.graph`` is None): the formats asked for do not
-    read them, and a graph costs more to send than the rest of its result."""
+    workbook that fails does not stop the others. ``progress`` is told of each workbook,
+    and ``arrived`` given its result, as it is done, in whatever order they end. Without
+    ``keep_graph`` the results come back without their graphs (``result.graph`` is None):
+    the formats asked for do not read them, and a graph costs more to send than the rest
+    of its result."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -350,8 +366,12 @@ def check_in_parallel(
         futures = {pool.submit(_check_in_worker, path): path for path in workbooks}
         if progress is not None:
             progress.workbooks(0, len(futures), None)
+        if progress is not None or arrived is not None:
             for done, future in enumerate(as_completed(futures), start=1):
-                progress.workbooks(done, len(futures), str(futures[future]))
+                if arrived is not None:
+                    arrived(future.result())
+                if progress is not None:
+                    progress.workbooks(done, len(futures), str(futures[future]))
         return [future.result() for future in futures]
 
 
@@ -419,13 +439,22 @@ def render(
             _write(target, reporter.render(results[0]))
         else:
             for result in results:
-                _write(target, reporter.render(result), Path(result.source.path).stem)
+                _write_report(result, target, available, ui)
     if (stdout_is_machine or not to_stdout) and not ui.quiet:
         # Machine output (or files) on stdout: the short human summary goes to stderr.
         for result in results:
             click.echo(_short_summary(result), err=True)
         if len(results) > 1:
             click.echo(combine(results).headline(), err=True)
+
+
+def _write_report(
+    result: RunResult, target: FormatTarget, available: dict[str, type[Reporter]], ui: Ui
+) -> None:
+    """One workbook's report to ``target``'s file, named for the workbook ({stem})."""
+    assert target.path is not None
+    reporter = available[target.name](quiet=ui.quiet, destination=Path(target.path))
+    _write(target, reporter.render(result), Path(result.source.path).stem)
 
 
 def _short_summary(result: RunResult) -> str:
