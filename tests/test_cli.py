@@ -281,8 +281,8 @@ def test_several_workbooks_draw_their_goal_trees_in_html_and_let_the_graphs_go(
     orphaned: Path, workbook: Book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The HTML report draws the tree from the graph: a check of several workbooks in
-    parallel brings each graph back for it, writes the workbook's page as it arrives,
-    and lets the graph go (the other formats never bring it back)."""
+    parallel writes each workbook's page in the worker that checked it, and the graphs
+    do not come back to this process (standard output's formats do not read them)."""
     import importlib
 
     from alignhealth.runresult import RunResult

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -241,19 +241,10 @@ def check(
         session = prepare(request, host)
         ui.describe_session(session)
         if workers > 1:
-            # A format that reads the graphs writes each workbook's file as its result
-            # arrives, and the graph is let go then: kept until the last workbook, a
-            # portfolio's graphs could fill the memory.
-            early = [t for t in targets if t.path is not None and available[t.name].uses_graph]
-            later = [t for t in targets if all(t is not e for e in early)]
-            keep_to_the_end = any(available[t.name].uses_graph for t in later)
-
-            def arrived(result: RunResult) -> None:
-                for target in early:
-                    _write_report(result, target, available, ui)
-                if not keep_to_the_end:
-                    result.graph = None
-
+            # Each workbook's own files are written by the worker that checked it; what
+            # goes to standard output is written here once every workbook is done.
+            files = [t for t in targets if t.path is not None]
+            targets = [t for t in targets if t.path is None]
             with ui.progress() as progress:
                 results = check_in_parallel(
                     workbooks,
@@ -263,10 +254,10 @@ def check(
                     plugin_modules,
                     debug,
                     progress,
-                    keep_graph=bool(early) or keep_to_the_end,
-                    arrived=arrived if early else None,
+                    files=files,
+                    quiet=ui.quiet,
+                    keep_graph=any(available[t.name].uses_graph for t in targets),
                 )
-            targets = later
         else:
             with ui.progress() as progress:
                 session.config.progress = progress
@@ -317,21 +308,32 @@ def _start_worker(
     no_plugins: bool,
     modules: tuple[str, ...],
     debug: bool,
+    files: Sequence[FormatTarget],
+    quiet: bool,
     keep_graph: bool,
 ) -> None:
+    host = plugin_host(no_plugins, modules)
     _worker.update(
-        session=prepare(request, plugin_host(no_plugins, modules)),
+        session=prepare(request, host),
         request=request,
         debug=debug,
+        files=files,
+        quiet=quiet,
+        available=available_reporters(host),
         keep_graph=keep_graph,
     )
 
 
 def _check_in_worker(path: Path) -> RunResult:
-    """One workbook in a worker process, with the session the worker started with; its
-    graph goes back with it only where a report is drawn from it."""
-    result = _check_one(_worker["session"], path, _worker["request"], _worker["debug"])
-    if not _worker["keep_graph"]:
+    """One workbook in a worker process, with the session the worker started with. Its
+    reports to files are written here, beside the other workers' (rendering a report is
+    part of a workbook's work); its graph goes back only where a report still to be
+    written reads it."""
+    worker = _worker
+    result = _check_one(worker["session"], path, worker["request"], worker["debug"])
+    for target in worker["files"]:
+        _write_report(result, target, worker["available"], worker["quiet"])
+    if not worker["keep_graph"]:
         result.graph = None
     return result
 
@@ -344,15 +346,16 @@ def check_in_parallel(
     modules: tuple[str, ...],
     debug: bool,
     progress: PortfolioProgress | None = None,
+    files: Sequence[FormatTarget] = (),
+    quiet: bool = False,
     keep_graph: bool = True,
-    arrived: Callable[[RunResult], None] | None = None,
 ) -> list[RunResult]:
     """Check workbooks in ``workers`` processes; results come back in input order, and a
-    workbook that fails does not stop the others. ``progress`` is told of each workbook,
-    and ``arrived`` given its result, as it is done, in whatever order they end. Without
-    ``keep_graph`` the results come back without their graphs (``result.graph`` is None):
-    the formats asked for do not read them, and a graph costs more to send than the rest
-    of its result."""
+    workbook that fails does not stop the others. ``progress`` is told of each workbook as
+    it is done, in whatever order they end. Each workbook's reports to ``files`` (paths
+    with ``{stem}``) are written by the worker that checked it. Without ``keep_graph`` the
+    results come back without their graphs (``result.graph`` is None): no report still to
+    be written reads them, and a graph costs more to send than the rest of its result."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -361,17 +364,13 @@ def check_in_parallel(
         max_workers=workers,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(request, no_plugins, modules, debug, keep_graph),
+        initargs=(request, no_plugins, modules, debug, files, quiet, keep_graph),
     ) as pool:
         futures = {pool.submit(_check_in_worker, path): path for path in workbooks}
         if progress is not None:
             progress.workbooks(0, len(futures), None)
-        if progress is not None or arrived is not None:
             for done, future in enumerate(as_completed(futures), start=1):
-                if arrived is not None:
-                    arrived(future.result())
-                if progress is not None:
-                    progress.workbooks(done, len(futures), str(futures[future]))
+                progress.workbooks(done, len(futures), str(futures[future]))
         return [future.result() for future in futures]
 
 
@@ -439,7 +438,7 @@ def render(
             _write(target, reporter.render(results[0]))
         else:
             for result in results:
-                _write_report(result, target, available, ui)
+                _write_report(result, target, available, ui.quiet)
     if (stdout_is_machine or not to_stdout) and not ui.quiet:
         # Machine output (or files) on stdout: the short human summary goes to stderr.
         for result in results:
@@ -449,11 +448,11 @@ def render(
 
 
 def _write_report(
-    result: RunResult, target: FormatTarget, available: dict[str, type[Reporter]], ui: Ui
+    result: RunResult, target: FormatTarget, available: dict[str, type[Reporter]], quiet: bool
 ) -> None:
     """One workbook's report to ``target``'s file, named for the workbook ({stem})."""
     assert target.path is not None
-    reporter = available[target.name](quiet=ui.quiet, destination=Path(target.path))
+    reporter = available[target.name](quiet=quiet, destination=Path(target.path))
     _write(target, reporter.render(result), Path(result.source.path).stem)
 
 
