@@ -118,51 +118,12 @@ def run_audit(
     email = config.email
     try:
         for workbook in workbooks:
-            key = audit.key(workbook)
             result = check_workbook(session, workbook, request)
+            codes.append(result.exit_code)
             try:
-                codes.append(result.exit_code)
-                attachments = _write_reports(audit, result, host)
-                if history is not None and not no_history:
-                    run_id, changes = history.record(result, key)
-                else:
-                    run_id, changes = 0, _unrecorded(history, key, result)
-                trend = history.trend(key) if history is not None else []
-                digest = Digest(
-                    result,
-                    changes,
-                    trend,
-                    run_id,
-                    [
-                        p
-                        for p in attachments
-                        if p.suffix.lstrip(".")
-                        in {
-                            "md" if f == "markdown" else "xml" if f == "junit" else f
-                            for f in (email.attach if email else [])
-                        }
-                    ],
-                )
+                digest = _digest(audit, workbook, result, history, no_history, host)
                 outcome.digests.append(digest)
-                if email is None or not email.enabled:
-                    continue
-                if (
-                    email.skip_when_unchanged
-                    and changes.previous is not None
-                    and not changes.changed
-                ):
-                    outcome.skipped_mail.append(digest.workbook)
-                    continue
-                if email.to:
-                    messages.append(
-                        (
-                            workbook.stem,
-                            digest_message(digest, email.sender, email.to, email.subject),
-                        )
-                    )
-                if email.per_leader:
-                    for mail in _leader_mails(digest, history, key, email.escalate_after_runs):
-                        messages.append((workbook.stem, leader_message(digest, mail, email.sender)))
+                messages += _mails(digest, workbook, history, audit, outcome)
             finally:
                 # Only the reports and the leaders' mails read the graph: a large
                 # workbook's is let go before the next one is checked, not kept with
@@ -187,6 +148,64 @@ def run_audit(
             history.close()
     outcome.exit_code = max(codes or [EXIT_OK], key=lambda c: PRECEDENCE.get(c, 5))
     return outcome
+
+
+def _digest(
+    audit: Audit,
+    workbook: Path,
+    result: RunResult,
+    history: History | None,
+    no_history: bool,
+    host: PluginHost,
+) -> Digest:
+    """The workbook's reports written, its run recorded, and what changed since the last."""
+    key = audit.key(workbook)
+    email = audit.config.email
+    attachments = _write_reports(audit, result, host)
+    if history is not None and not no_history:
+        run_id, changes = history.record(result, key)
+    else:
+        run_id, changes = 0, _unrecorded(history, key, result)
+    trend = history.trend(key) if history is not None else []
+    attach = {
+        "md" if f == "markdown" else "xml" if f == "junit" else f
+        for f in (email.attach if email else [])
+    }
+    return Digest(
+        result,
+        changes,
+        trend,
+        run_id,
+        [p for p in attachments if p.suffix.lstrip(".") in attach],
+    )
+
+
+def _mails(
+    digest: Digest,
+    workbook: Path,
+    history: History | None,
+    audit: Audit,
+    outcome: AuditOutcome,
+) -> list[tuple[str, EmailMessage]]:
+    """The digest's mail and the leaders' mails, as the config asks (none when nothing
+    changed and the config says to skip such runs)."""
+    email = audit.config.email
+    if email is None or not email.enabled:
+        return []
+    changes = digest.changes
+    if email.skip_when_unchanged and changes.previous is not None and not changes.changed:
+        outcome.skipped_mail.append(digest.workbook)
+        return []
+    messages = []
+    if email.to:
+        messages.append(
+            (workbook.stem, digest_message(digest, email.sender, email.to, email.subject))
+        )
+    if email.per_leader:
+        key = audit.key(workbook)
+        for mail in _leader_mails(digest, history, key, email.escalate_after_runs):
+            messages.append((workbook.stem, leader_message(digest, mail, email.sender)))
+    return messages
 
 
 def _unrecorded(history: History | None, key: str, result: RunResult) -> Changes:
