@@ -187,8 +187,9 @@ def _mails(
     audit: Audit,
     outcome: AuditOutcome,
 ) -> list[tuple[str, EmailMessage]]:
-    """The digest's mail and the leaders' mails, as the config asks (none when nothing
-    changed and the config says to skip such runs)."""
+    """The digest's mail and the leaders' mails, as the config asks; none when nothing
+    changed and the config says to skip such runs (the workbook is then noted in
+    ``outcome.skipped_mail``)."""
     email = audit.config.email
     if email is None or not email.enabled:
         return []

@@ -425,20 +425,17 @@ def render(
     for result in results:
         ui.describe_result(result)
     for target in targets:
-        color = target.path is None and target.name == "text" and sys.stdout.isatty()
-        destination = Path(target.path) if target.path else None
-        reporter = available[target.name](color=color, quiet=ui.quiet, destination=destination)
-        if target.path is None:
-            if len(results) == 1:
-                content = reporter.render(results[0])
-            else:
-                content = reporter.render_many(results, exit_code)
-            click.echo(content, nl=False)
-        elif len(results) == 1 and "{stem}" not in target.path:
-            _write(target, reporter.render(results[0]))
-        else:
+        if target.path is not None:
             for result in results:
                 _write_report(result, target, available, ui.quiet)
+            continue
+        color = target.name == "text" and sys.stdout.isatty()
+        reporter = available[target.name](color=color, quiet=ui.quiet)
+        if len(results) == 1:
+            content = reporter.render(results[0])
+        else:
+            content = reporter.render_many(results, exit_code)
+        click.echo(content, nl=False)
     if (stdout_is_machine or not to_stdout) and not ui.quiet:
         # Machine output (or files) on stdout: the short human summary goes to stderr.
         for result in results:
@@ -450,7 +447,8 @@ def render(
 def _write_report(
     result: RunResult, target: FormatTarget, available: dict[str, type[Reporter]], quiet: bool
 ) -> None:
-    """One workbook's report to ``target``'s file, named for the workbook ({stem})."""
+    """One workbook's report to ``target``'s file (``{stem}`` in its path, if any, named
+    for the workbook)."""
     assert target.path is not None
     reporter = available[target.name](quiet=quiet, destination=Path(target.path))
     _write(target, reporter.render(result), Path(result.source.path).stem)
