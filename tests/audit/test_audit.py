@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from alignhealth import hookimpl
 from alignhealth.cli import main
+from alignhealth.runresult import RunResult
 from alignhealth.testing import write_workbook
 from tests.audit.smtp_server import Server
 from tests.conftest import MEASURED
@@ -366,3 +368,84 @@ def test_the_example_audit_works_from_a_checkout(tmp_path: Path) -> None:
     assert (tmp_path / "outbox" / "acme-goals-01.eml").exists()
     listed = CliRunner().invoke(main, ["history", "--config", str(tmp_path / "audit.toml")])
     assert "acme-goals.xlsx" in listed.stdout and "74" in listed.stdout
+
+
+class _Witness:
+    """Notes the process each workbook is checked in."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+
+    @hookimpl
+    def run_finished(self, result: RunResult, config: object) -> None:
+        with self.log.open("a") as file:
+            file.write(f"{os.getpid()} {Path(result.source.path).name}\n")
+
+
+def _portfolio(tmp_path: Path) -> Path:
+    """Four clients' workbooks: orphaned, orphaned and unowned, clean, unowned."""
+    clients = tmp_path / "clients"
+    clients.mkdir()
+    kinds: list[dict[str, bool]] = [{}, {"unowned": True}, {"orphan": False}]
+    kinds.append({"orphan": False, "unowned": True})
+    for number, kind in enumerate(kinds):
+        write_workbook(clients / f"client-{number}.xlsx", **goals(**kind))
+    path = config(tmp_path, None, **{"per-leader": True})
+    text = path.read_text().replace('["client.xlsx"]', '["clients/*.xlsx"]')
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_portfolio_audit_checks_workbooks_at_once_and_records_them_in_order(
+    tmp_path: Path, jobs: int
+) -> None:
+    """Workers fork only from a process of one thread: no SMTP server runs in this one
+    (the mail goes to the outbox)."""
+    from alignhealth.audit.config import load_audit
+    from alignhealth.audit.run import run_audit
+    from alignhealth.engine import make_host
+
+    path = _portfolio(tmp_path)
+    log = tmp_path / "checked-in"
+    host = make_host(autoload=False, plugins=[("witness", _Witness(log))])
+    outcome = run_audit(load_audit(path), host=host, jobs=jobs, dry_run=True)
+
+    checked_in = {line.split()[0] for line in log.read_text().splitlines()}
+    assert len(log.read_text().splitlines()) == 4
+    if jobs == 1:
+        assert checked_in == {str(os.getpid())}
+    else:  # by worker processes, not this one
+        assert str(os.getpid()) not in checked_in
+    names = [d.workbook for d in outcome.digests]
+    assert names == [f"client-{n}.xlsx" for n in range(4)]
+    assert [d.run_id for d in outcome.digests] == [1, 2, 3, 4]
+    assert [len(d.changes.new) for d in outcome.digests] == [1, 2, 0, 1]
+    assert all(d.result.graph is None for d in outcome.digests)
+    assert outcome.exit_code == 1
+    mail = {p.name: p.read_bytes() for p in outcome.outbox}
+    # A digest per workbook; and to the orphan's owner, from client-0 and client-1, a
+    # mail made from the graph the workbook was checked with.
+    assert sorted(mail) == [
+        "client-0-01.eml",
+        "client-0-02.eml",
+        "client-1-01.eml",
+        "client-1-02.eml",
+        "client-2-01.eml",
+        "client-3-01.eml",
+    ]
+    leaders = [m for m in mail.values() if b"To: cy@acme.example" in m]
+    assert len(leaders) == 2 and all(b"G9" in m and b"G8" not in m for m in leaders)
+
+
+def test_audit_jobs_option_and_an_unknown_format_fails_before_any_check(tmp_path: Path) -> None:
+    path = _portfolio(tmp_path)
+    result = audit(path, "--jobs", "2", "--dry-run")
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"client-{n}.xlsx" for n in range(4)]
+    assert "run 4, health" in lines[3]
+    path.write_text(path.read_text().replace('formats = ["html", "xlsx"]', 'formats = ["htm"]'))
+    failed = audit(path, "--jobs", "2", "--dry-run")
+    assert failed.exit_code == 2 and "unknown format 'htm'" in failed.stderr
+    assert len(recorded_runs(path)) == 4  # nothing was checked, nothing recorded

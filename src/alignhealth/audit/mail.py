@@ -19,6 +19,15 @@ SEVERITY_ORDER = {s.value: s.weight for s in Severity}
 LISTED = 50
 
 
+@dataclass(frozen=True)
+class Contact:
+    """An owner who can be mailed, and the e-mail address of their manager, if any."""
+
+    name: str
+    email: str
+    manager_email: str | None = None
+
+
 @dataclass
 class Digest:
     """What one workbook's audit run has to say."""
@@ -28,6 +37,9 @@ class Digest:
     trend: list[int | None]
     run_id: int
     attachments: list[Path] = field(default_factory=list)
+    #: How to reach the owners of the run's findings, by owner id (from the workbook's
+    #: People sheet: those with an e-mail address).
+    contacts: dict[str, Contact] = field(default_factory=dict)
 
     @property
     def workbook(self) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
 from alignhealth.audit.config import Audit
 from alignhealth.audit.history import Changes, History, StoredFinding, stored
-from alignhealth.audit.mail import Digest, LeaderMail, digest_message, leader_message
+from alignhealth.audit.mail import Contact, Digest, LeaderMail, digest_message, leader_message
 from alignhealth.audit.smtp import DeliveryError, Mailer, write_outbox
 from alignhealth.engine import (
     EXIT_CRASH,
@@ -17,13 +18,17 @@ from alignhealth.engine import (
     EXIT_INPUT,
     EXIT_OK,
     CheckRequest,
+    Session,
     available_reporters,
     check_workbook,
     make_host,
     prepare,
 )
 from alignhealth.plugins import PluginHost
+from alignhealth.pool import in_input_order, map_workbooks
+from alignhealth.progress import PortfolioProgress
 from alignhealth.runresult import RunResult
+from alignhealth.sharing import can_fork
 
 EXIT_MAIL = 4
 #: Which exit code wins when several apply.
@@ -42,6 +47,14 @@ class AuditOutcome:
     exit_code: int = EXIT_OK
 
 
+def _check_formats(audit: Audit, host: PluginHost) -> None:
+    """Every report format the config names exists (before any workbook is checked)."""
+    available = available_reporters(host)
+    for name in audit.config.reports.formats:
+        if name not in available:
+            raise DeliveryError(f"[reports] formats: unknown format {name!r}")
+
+
 def _write_reports(audit: Audit, result: RunResult, host: PluginHost) -> list[Path]:
     formats = audit.config.reports.formats
     if not formats:
@@ -52,12 +65,9 @@ def _write_reports(audit: Audit, result: RunResult, host: PluginHost) -> list[Pa
     written = []
     stem = Path(result.source.path).stem
     for name in formats:
-        reporter_type = available.get(name)
-        if reporter_type is None:
-            raise DeliveryError(f"[reports] formats: unknown format {name!r}")
         extension = {"markdown": "md", "junit": "xml"}.get(name, name)
         path = folder / f"{stem}-{result.as_of.isoformat()}.{extension}"
-        content = reporter_type(destination=path).render(result)
+        content = available[name](destination=path).render(result)
         if isinstance(content, bytes):
             path.write_bytes(content)
         else:
@@ -66,69 +76,132 @@ def _write_reports(audit: Audit, result: RunResult, host: PluginHost) -> list[Pa
     return written
 
 
+def _contacts(result: RunResult) -> dict[str, Contact]:
+    """The owners of the result's findings who have an e-mail address on People, each
+    with their manager's, from the result's graph."""
+    graph = result.graph
+    if graph is None:
+        return {}
+    contacts = {}
+    for owner in {f.owner for f in result.findings if f.owner}:
+        person = graph.people.get(owner)
+        if person is None or not person.email:
+            continue
+        manager = graph.manager_of(owner)
+        boss = graph.people.get(manager) if manager else None
+        contacts[owner] = Contact(person.label, person.email, boss.email if boss else None)
+    return contacts
+
+
+@dataclass
+class Checked:
+    """One workbook checked for an audit: its result (without its graph), the reports
+    written of it, and how to reach its findings' owners."""
+
+    result: RunResult
+    reports: list[Path]
+    contacts: dict[str, Contact]
+
+
+class AuditCheck:
+    """An audit's check of one workbook, in whichever process checks it: the reports and
+    the owners' contacts are made there, from the workbook's graph, which is let go before
+    the result leaves (a portfolio of large workbooks would otherwise hold every graph, or
+    send each to the process that records the run)."""
+
+    def __init__(
+        self, audit: Audit, session: Session, request: CheckRequest, host: PluginHost
+    ) -> None:
+        self.audit = audit
+        self.session = session
+        self.request = request
+        self.host = host
+
+    def __call__(self, workbook: Path) -> Checked:
+        result = check_workbook(self.session, workbook, self.request)
+        try:
+            reports = _write_reports(self.audit, result, self.host)
+            email = self.audit.config.email
+            wanted = email is not None and email.enabled and email.per_leader
+            contacts = _contacts(result) if wanted else {}
+        finally:
+            result.graph = None
+        return Checked(result, reports, contacts)
+
+
 def _leader_mails(
     digest: Digest, history: History | None, workbook: str, escalate_after: int | None
 ) -> list[LeaderMail]:
-    graph = digest.result.graph
-    if graph is None:
-        return []
     by_owner: dict[str, list[StoredFinding]] = {}
     for finding in [*digest.changes.new, *digest.changes.persisting]:
         if finding.owner:
             by_owner.setdefault(finding.owner, []).append(finding)
     mails = []
     for owner, findings in sorted(by_owner.items()):
-        person = graph.people.get(owner)
-        if person is None or not person.email:
+        contact = digest.contacts.get(owner)
+        if contact is None:
             continue
         cc: list[str] = []
-        if escalate_after is not None and history is not None:
-            stuck = [
-                f
+        if escalate_after is not None and history is not None and contact.manager_email:
+            stuck = any(
+                history.runs_persisted(f, workbook, digest.run_id) >= escalate_after
                 for f in findings
-                if history.runs_persisted(f, workbook, digest.run_id) >= escalate_after
-            ]
-            manager = graph.manager_of(owner)
-            boss = graph.people.get(manager) if manager else None
-            if stuck and boss is not None and boss.email:
-                cc.append(boss.email)
-        mails.append(LeaderMail(owner, person.label, person.email, findings, cc))
+            )
+            if stuck:
+                cc.append(contact.manager_email)
+        mails.append(LeaderMail(owner, contact.name, contact.email, findings, cc))
     return mails
 
 
 def run_audit(
-    audit: Audit, *, dry_run: bool = False, no_history: bool = False, host: PluginHost | None = None
+    audit: Audit,
+    *,
+    dry_run: bool = False,
+    no_history: bool = False,
+    host: PluginHost | None = None,
+    jobs: int | None = None,
+    progress: PortfolioProgress | None = None,
 ) -> AuditOutcome:
-    """Check, record, report and mail, as the config says."""
+    """Check, record, report and mail, as the config says.
+
+    The workbooks are checked by up to ``jobs`` processes at once (default: one per
+    core), where this process can fork; their runs are recorded, and their mail made, here,
+    in the order of the config's workbooks. ``progress`` is told of each workbook checked.
+    """
     config = audit.config
     host = host or make_host()
+    workbooks = audit.workbooks()
+    cores = jobs or os.cpu_count() or 1
+    workers = min(cores, len(workbooks)) if can_fork() else 1
     request = CheckRequest(
         ruleset=audit.ruleset(),
         as_of=None if config.as_of == "today" else config.as_of,
         fail_on=config.fail_on,
-        # Unattended: the rules of a large workbook use every core.
-        jobs=os.cpu_count() or 1,
+        # Unattended: cores no workbook of its own needs share out the rules of the
+        # workbooks (all of them, for one large workbook).
+        jobs=max(1, cores // workers),
     )
     session = prepare(request, host)
-    workbooks = audit.workbooks()
+    _check_formats(audit, host)
     history = History(audit.database) if not no_history or audit.database.exists() else None
     outcome = AuditOutcome()
     codes = []
     messages: list[tuple[str, EmailMessage]] = []
     email = config.email
     try:
-        for workbook in workbooks:
-            result = check_workbook(session, workbook, request)
-            codes.append(result.exit_code)
-            try:
-                digest = _digest(audit, workbook, result, history, no_history, host)
-                outcome.digests.append(digest)
-                messages += _mails(digest, workbook, history, audit, outcome)
-            finally:
-                # Only the reports and the leaders' mails read the graph: a large
-                # workbook's is let go before the next one is checked, not kept with
-                # its digest until the audit ends.
-                result.graph = None
+        if workers > 1:
+            # Forked workers inherit the session and the plugin host as they are (and
+            # the history's connection, which only this process uses).
+            args = (audit, session, request, host)
+            found = map_workbooks(workbooks, AuditCheck, args, workers, progress)
+            checked = in_input_order(found)
+        else:
+            checked = _one_by_one(AuditCheck(audit, session, request, host), workbooks, progress)
+        for workbook, done in zip(workbooks, checked, strict=True):
+            codes.append(done.result.exit_code)
+            digest = _digest(audit, workbook, done, history, no_history)
+            outcome.digests.append(digest)
+            messages += _mails(digest, workbook, history, audit, outcome)
         if email is not None and email.enabled and messages:
             if dry_run:
                 for stem in dict.fromkeys(s for s, _ in messages):
@@ -150,18 +223,25 @@ def run_audit(
     return outcome
 
 
+def _one_by_one(
+    check: AuditCheck, workbooks: Sequence[Path], progress: PortfolioProgress | None
+) -> Iterator[Checked]:
+    """Each workbook checked in this process, in turn."""
+    if progress is not None:
+        progress.workbooks(0, len(workbooks), None)
+    for done, workbook in enumerate(workbooks, start=1):
+        yield check(workbook)
+        if progress is not None:
+            progress.workbooks(done, len(workbooks), str(workbook))
+
+
 def _digest(
-    audit: Audit,
-    workbook: Path,
-    result: RunResult,
-    history: History | None,
-    no_history: bool,
-    host: PluginHost,
+    audit: Audit, workbook: Path, checked: Checked, history: History | None, no_history: bool
 ) -> Digest:
-    """The workbook's reports written, its run recorded, and what changed since the last."""
+    """The workbook's run recorded, and what changed since the last."""
     key = audit.key(workbook)
     email = audit.config.email
-    attachments = _write_reports(audit, result, host)
+    result = checked.result
     if history is not None and not no_history:
         run_id, changes = history.record(result, key)
     else:
@@ -176,7 +256,8 @@ def _digest(
         changes,
         trend,
         run_id,
-        [p for p in attachments if p.suffix.lstrip(".") in attach],
+        [p for p in checked.reports if p.suffix.lstrip(".") in attach],
+        checked.contacts,
     )
 
 

@@ -35,12 +35,21 @@ from alignhealth.reporters.safe import terminal_safe
     is_flag=True,
     help="Record nothing (changes are still measured against the last recorded run).",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Use up to N processes (default: the number of cores): several workbooks are "
+    "checked at once, and the rules of a large workbook are shared among them.",
+)
 @output_options
 @plugin_options
 def audit_command(
     config: Path,
     dry_run: bool,
     no_history: bool,
+    jobs: int | None,
     quiet: bool,
     verbose: bool,
     plugin_modules: tuple[str, ...],
@@ -49,6 +58,9 @@ def audit_command(
     """Run the scheduled audit CONFIG.toml: check its workbooks, remember the run, and
     mail what is new, what was fixed and what persists.
 
+    Several workbooks are checked at once (--jobs); their runs are recorded and their
+    mail made in the order the config lists them.
+
     Exit codes: 0 nothing at or above fail-on; 1 findings at or above it; 2 a config or
     input problem; 3 a rule or plugin crashed; 4 mail could not be delivered (the run is
     still recorded).
@@ -56,12 +68,15 @@ def audit_command(
     ui = Ui(quiet=quiet, verbose=verbose)
     try:
         audit = load_audit(config)
-        outcome = run_audit(
-            audit,
-            dry_run=dry_run,
-            no_history=no_history,
-            host=plugin_host(no_plugins, plugin_modules),
-        )
+        with ui.progress() as progress:
+            outcome = run_audit(
+                audit,
+                dry_run=dry_run,
+                no_history=no_history,
+                host=plugin_host(no_plugins, plugin_modules),
+                jobs=jobs,
+                progress=progress,
+            )
     except AlignhealthError as exc:
         fail(exc.message)
     for digest in outcome.digests:

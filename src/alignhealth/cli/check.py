@@ -6,10 +6,9 @@ import datetime as dt
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -36,11 +35,11 @@ from alignhealth.engine import (
 from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
 from alignhealth.findings import Severity
 from alignhealth.loaders.csvfile import is_csv_dataset
+from alignhealth.pool import in_input_order, map_workbooks
 from alignhealth.portfolio import combine
 from alignhealth.progress import PortfolioProgress
 from alignhealth.reporters.base import Reporter
 from alignhealth.runresult import RunResult
-from alignhealth.sharing import can_fork
 
 
 def _split(values: Sequence[str]) -> list[str]:
@@ -298,12 +297,7 @@ def expand_inputs(paths: Sequence[Path], ui: Ui) -> list[Path]:
     return out
 
 
-#: The worker process's session: plugins, rules and ruleset resolved once per worker, not
-#: once per workbook (a portfolio of small workbooks spent a quarter of its time there).
-_worker: dict[str, Any] = {}
-
-
-def _start_worker(
+def _checker(
     request: CheckRequest,
     no_plugins: bool,
     modules: tuple[str, ...],
@@ -311,31 +305,25 @@ def _start_worker(
     files: Sequence[FormatTarget],
     quiet: bool,
     keep_graph: bool,
-) -> None:
+) -> Callable[[Path], RunResult]:
+    """A worker's check of one workbook, with plugins, rules and ruleset resolved once per
+    worker, not once per workbook (a portfolio of small workbooks spent a quarter of its
+    time there). Its reports to files are written in the worker, beside the other
+    workers' (rendering a report is part of a workbook's work); its graph goes back only
+    where a report still to be written reads it."""
     host = plugin_host(no_plugins, modules)
-    _worker.update(
-        session=prepare(request, host),
-        request=request,
-        debug=debug,
-        files=files,
-        quiet=quiet,
-        available=available_reporters(host),
-        keep_graph=keep_graph,
-    )
+    session = prepare(request, host)
+    available = available_reporters(host)
 
+    def check_one(path: Path) -> RunResult:
+        result = _check_one(session, path, request, debug)
+        for target in files:
+            _write_report(result, target, available, quiet)
+        if not keep_graph:
+            result.graph = None
+        return result
 
-def _check_in_worker(path: Path) -> RunResult:
-    """One workbook in a worker process, with the session the worker started with. Its
-    reports to files are written here, beside the other workers' (rendering a report is
-    part of a workbook's work); its graph goes back only where a report still to be
-    written reads it."""
-    worker = _worker
-    result = _check_one(worker["session"], path, worker["request"], worker["debug"])
-    for target in worker["files"]:
-        _write_report(result, target, worker["available"], worker["quiet"])
-    if not worker["keep_graph"]:
-        result.graph = None
-    return result
+    return check_one
 
 
 def check_in_parallel(
@@ -356,22 +344,8 @@ def check_in_parallel(
     with ``{stem}``) are written by the worker that checked it. Without ``keep_graph`` the
     results come back without their graphs (``result.graph`` is None): no report still to
     be written reads them, and a graph costs more to send than the rest of its result."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    context = multiprocessing.get_context("fork" if can_fork() else "spawn")
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(request, no_plugins, modules, debug, files, quiet, keep_graph),
-    ) as pool:
-        futures = {pool.submit(_check_in_worker, path): path for path in workbooks}
-        if progress is not None:
-            progress.workbooks(0, len(futures), None)
-            for done, future in enumerate(as_completed(futures), start=1):
-                progress.workbooks(done, len(futures), str(futures[future]))
-        return [future.result() for future in futures]
+    args = (request, no_plugins, modules, debug, tuple(files), quiet, keep_graph)
+    return list(in_input_order(map_workbooks(workbooks, _checker, args, workers, progress)))
 
 
 def _check_one(session: Session, path: Path, request: CheckRequest, debug: bool) -> RunResult:
