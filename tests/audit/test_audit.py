@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import signal
@@ -449,3 +451,60 @@ def test_audit_jobs_option_and_an_unknown_format_fails_before_any_check(tmp_path
     failed = audit(path, "--jobs", "2", "--dry-run")
     assert failed.exit_code == 2 and "unknown format 'htm'" in failed.stderr
     assert len(recorded_runs(path)) == 4  # nothing was checked, nothing recorded
+
+
+def test_workbooks_that_share_a_file_name_keep_their_reports_and_mail_apart(
+    tmp_path: Path,
+) -> None:
+    """clients/**/goals.xlsx: each client's reports, attachments and outbox files are
+    its own (named by its path), checked at once or not."""
+    for client, kind in (("acme", {}), ("beta", {"unowned": True})):
+        (tmp_path / "clients" / client).mkdir(parents=True)
+        write_workbook(tmp_path / "clients" / client / "goals.xlsx", **goals(**kind))
+    path = config(tmp_path, None, **{"per-leader": True})
+    path.write_text(path.read_text().replace('["client.xlsx"]', '["clients/**/*.xlsx"]'))
+    result = audit(path, "--dry-run", "--jobs", "2")
+    assert result.exit_code == 1, result.output
+    assert [line.split(": run")[0] for line in result.stdout.splitlines()] == [
+        "clients/acme/goals.xlsx",
+        "clients/beta/goals.xlsx",
+    ]
+    reports = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert reports == [
+        f"clients-{c}-goals-2026-11-15.{x}" for c in ("acme", "beta") for x in ("html", "xlsx")
+    ]
+    mail = {p.name: p.read_bytes() for p in (tmp_path / "outbox").iterdir()}
+    assert sorted(mail) == [f"clients-{c}-goals-0{n}.eml" for c in ("acme", "beta") for n in (1, 2)]
+    for client, unowned in (("acme", False), ("beta", True)):
+        digest = parts(email.message_from_bytes(mail[f"clients-{client}-goals-01.eml"]))
+        assert digest["attachments"] == [f"clients-{client}-goals-2026-11-15.html"]
+        assert f"clients/{client}/goals.xlsx" in digest["text/plain"]
+        assert ("G8" in digest["text/plain"]) is unowned  # beta's own finding
+    history = CliRunner().invoke(main, ["history", "--config", str(path)])
+    assert "trend clients/acme/goals.xlsx: 75" in history.stdout
+    assert "trend clients/beta/goals.xlsx: 60" in history.stdout
+
+
+def test_mail_in_other_alphabets_reads_back_as_written(tmp_path: Path) -> None:
+    """Subjects in RFC 2047 words, bodies quoted-printable: no line past mail's limit,
+    however long the HTML, and every character as it was."""
+    data = goals()
+    data["people"][2]["Name"] = "Çağla Öztürk"
+    data["goals"][-1]["Title"] = "Wachstum in Zürich – " + "sehr " * 300
+    write_workbook(tmp_path / "zürich.xlsx", **data)
+    path = config(tmp_path, None, **{"per-leader": True})
+    path.write_text(path.read_text().replace('["client.xlsx"]', '["zürich.xlsx"]'))
+    assert audit(path, "--dry-run").exit_code == 1
+    digest_file, leader_file = sorted((tmp_path / "outbox").iterdir())
+    for file in (digest_file, leader_file):
+        raw = file.read_bytes()
+        # RFC 5322's limit; the title alone runs to 1,500 characters.
+        assert raw.isascii() and max(len(line) for line in raw.splitlines()) <= 998
+    digest = email.message_from_bytes(digest_file.read_bytes(), policy=email.policy.default)
+    assert digest["Subject"].startswith("Alignment health: zürich.xlsx")
+    assert parts(digest)["attachments"] == ["zürich-2026-11-15.html"]
+    leader = email.message_from_bytes(leader_file.read_bytes(), policy=email.policy.default)
+    assert leader["Subject"] == "Your alignment findings in zürich.xlsx: 1 new, 0 open"
+    text = parts(leader)["text/plain"]
+    assert text.startswith("Çağla Öztürk, these findings") and "Wachstum in Zürich –" in text
+    assert "Çağla Öztürk" in parts(leader)["text/html"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -146,6 +148,14 @@ class Audit:
             return workbook.resolve().relative_to(self.base.resolve()).as_posix()
         except ValueError:
             return str(workbook.resolve())
+
+    def names(self, workbooks: Sequence[Path]) -> dict[Path, str]:
+        """What the audit calls each workbook in its mail, reports and outbox: its file
+        name, or its :meth:`key` where another workbook of the audit has the same file
+        name (``clients/acme/goals.xlsx`` beside ``clients/beta/goals.xlsx``), so that no
+        workbook's reports or mail are written over by another's."""
+        counts = Counter(w.name for w in workbooks)
+        return {w: w.name if counts[w.name] == 1 else self.key(w) for w in workbooks}
 
     @property
     def database(self) -> Path:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 
 from alignhealth.audit.config import Audit
@@ -55,7 +56,14 @@ def _check_formats(audit: Audit, host: PluginHost) -> None:
             raise DeliveryError(f"[reports] formats: unknown format {name!r}")
 
 
-def _write_reports(audit: Audit, result: RunResult, host: PluginHost) -> list[Path]:
+def _file_stem(name: str) -> str:
+    """The start of the names of a workbook's report and mail files: what the audit calls
+    it (``Audit.names``) without its suffix, a path's separators made dashes."""
+    stem = name.rsplit(".", 1)[0] if "." in Path(name).name else name
+    return re.sub(r"[/\\:]+", "-", stem).strip("-")
+
+
+def _write_reports(audit: Audit, result: RunResult, host: PluginHost, stem: str) -> list[Path]:
     formats = audit.config.reports.formats
     if not formats:
         return []
@@ -63,7 +71,6 @@ def _write_reports(audit: Audit, result: RunResult, host: PluginHost) -> list[Pa
     folder = audit.resolve(audit.config.reports.folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    stem = Path(result.source.path).stem
     for name in formats:
         extension = {"markdown": "md", "junit": "xml"}.get(name, name)
         path = folder / f"{stem}-{result.as_of.isoformat()}.{extension}"
@@ -110,17 +117,24 @@ class AuditCheck:
     send each to the process that records the run)."""
 
     def __init__(
-        self, audit: Audit, session: Session, request: CheckRequest, host: PluginHost
+        self,
+        audit: Audit,
+        session: Session,
+        request: CheckRequest,
+        host: PluginHost,
+        names: dict[Path, str],
     ) -> None:
         self.audit = audit
         self.session = session
         self.request = request
         self.host = host
+        self.names = names
 
     def __call__(self, workbook: Path) -> Checked:
         result = check_workbook(self.session, workbook, self.request)
         try:
-            reports = _write_reports(self.audit, result, self.host)
+            stem = _file_stem(self.names[workbook])
+            reports = _write_reports(self.audit, result, self.host, stem)
             email = self.audit.config.email
             wanted = email is not None and email.enabled and email.per_leader
             contacts = _contacts(result) if wanted else {}
@@ -186,36 +200,40 @@ def run_audit(
     history = History(audit.database) if not no_history or audit.database.exists() else None
     outcome = AuditOutcome()
     codes = []
-    messages: list[tuple[str, EmailMessage]] = []
+    # Sent on one connection once every workbook is checked; with --dry-run, each
+    # workbook's are written to the outbox as soon as they are made.
+    messages: list[Message] = []
     email = config.email
+    names = audit.names(workbooks)
     try:
         if workers > 1:
             # Forked workers inherit the session and the plugin host as they are (and
             # the history's connection, which only this process uses).
-            args = (audit, session, request, host)
+            args = (audit, session, request, host, names)
             found = map_workbooks(workbooks, AuditCheck, args, workers, progress)
             checked = in_input_order(found)
         else:
-            checked = _one_by_one(AuditCheck(audit, session, request, host), workbooks, progress)
+            check = AuditCheck(audit, session, request, host, names)
+            checked = _one_by_one(check, workbooks, progress)
         for workbook, done in zip(workbooks, checked, strict=True):
             codes.append(done.result.exit_code)
-            digest = _digest(audit, workbook, done, history, no_history)
+            digest = _digest(audit, workbook, done, history, no_history, names[workbook])
             outcome.digests.append(digest)
-            messages += _mails(digest, workbook, history, audit, outcome)
-        if email is not None and email.enabled and messages:
-            if dry_run:
-                for stem in dict.fromkeys(s for s, _ in messages):
-                    outcome.outbox += write_outbox(
-                        [m for s, m in messages if s == stem], audit.resolve(email.outbox), stem
-                    )
+            mails = _mails(digest, workbook, history, audit, outcome)
+            if mails and dry_run:
+                assert email is not None
+                folder = audit.resolve(email.outbox)
+                outcome.outbox += write_outbox(mails, folder, _file_stem(digest.workbook))
             else:
-                assert email.smtp is not None
-                try:
-                    Mailer(email.smtp, audit.base).send([m for _, m in messages])
-                    outcome.sent = len(messages)
-                except DeliveryError as exc:
-                    outcome.delivery_error = exc.message
-                    codes.append(EXIT_MAIL)
+                messages += mails
+        if email is not None and email.enabled and messages:
+            assert not dry_run and email.smtp is not None
+            try:
+                Mailer(email.smtp, audit.base).send(messages)
+                outcome.sent = len(messages)
+            except DeliveryError as exc:
+                outcome.delivery_error = exc.message
+                codes.append(EXIT_MAIL)
     finally:
         if history is not None:
             history.close()
@@ -236,7 +254,12 @@ def _one_by_one(
 
 
 def _digest(
-    audit: Audit, workbook: Path, checked: Checked, history: History | None, no_history: bool
+    audit: Audit,
+    workbook: Path,
+    checked: Checked,
+    history: History | None,
+    no_history: bool,
+    name: str,
 ) -> Digest:
     """The workbook's run recorded, and what changed since the last."""
     key = audit.key(workbook)
@@ -258,6 +281,7 @@ def _digest(
         run_id,
         [p for p in checked.reports if p.suffix.lstrip(".") in attach],
         checked.contacts,
+        name,
     )
 
 
@@ -267,7 +291,7 @@ def _mails(
     history: History | None,
     audit: Audit,
     outcome: AuditOutcome,
-) -> list[tuple[str, EmailMessage]]:
+) -> list[Message]:
     """The digest's mail and the leaders' mails, as the config asks; none when nothing
     changed and the config says to skip such runs (the workbook is then noted in
     ``outcome.skipped_mail``)."""
@@ -280,13 +304,11 @@ def _mails(
         return []
     messages = []
     if email.to:
-        messages.append(
-            (workbook.stem, digest_message(digest, email.sender, email.to, email.subject))
-        )
+        messages.append(digest_message(digest, email.sender, email.to, email.subject))
     if email.per_leader:
         key = audit.key(workbook)
         for mail in _leader_mails(digest, history, key, email.escalate_after_runs):
-            messages.append((workbook.stem, leader_message(digest, mail, email.sender)))
+            messages.append(leader_message(digest, mail, email.sender))
     return messages
 
 

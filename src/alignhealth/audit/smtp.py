@@ -8,7 +8,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 
 from alignhealth.audit.config import SmtpConfig
@@ -76,7 +76,7 @@ class Mailer:
             client.login(config.username, self.password)
         return client
 
-    def send(self, messages: Sequence[EmailMessage]) -> None:
+    def send(self, messages: Sequence[Message]) -> None:
         """Send every message on one connection, retrying temporary failures with backoff;
         a permanent failure or a failed login is raised as :class:`DeliveryError`."""
         pending = list(messages)
@@ -106,7 +106,7 @@ class Mailer:
         return f"mail to {where}: {type(exc).__name__}: {exc}{tries}"
 
 
-def write_outbox(messages: Sequence[EmailMessage], folder: Path, stem: str) -> list[Path]:
+def write_outbox(messages: Sequence[Message], folder: Path, stem: str) -> list[Path]:
     """--dry-run: each message as an .eml file, instead of sending."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -189,9 +190,13 @@ def history_command(
             click.echo("no runs recorded")
             return
         click.echo(summarize_runs(runs))
-        for name in dict.fromkeys(r.workbook for r in runs):
-            scores = [r.health_score for r in runs if r.workbook == name]
+        keys = list(dict.fromkeys(r.workbook for r in runs))
+        # A workbook's file name, or its whole key where two share one (as audits do).
+        shared = Counter(Path(key).name for key in keys)
+        for key in keys:
+            scores = [r.health_score for r in runs if r.workbook == key]
             trend = " -> ".join("-" if s is None else str(s) for s in scores[-8:])
-            click.echo(f"trend {Path(name).name}: {trend}")
+            name = Path(key).name if shared[Path(key).name] == 1 else key
+            click.echo(f"trend {name}: {trend}")
     finally:
         history.close()
