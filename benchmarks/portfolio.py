@@ -1,8 +1,9 @@
-"""Time ``alignhealth check`` of a portfolio: many workbooks in one command, as a firm
-schedules it every night.
+"""Time ``alignhealth check`` (or ``audit``) of a portfolio: many workbooks in one
+command, as a firm schedules it every night.
 
     python benchmarks/portfolio.py                          # 200 workbooks of 1,000 goals
     python benchmarks/portfolio.py --workbooks 50 --goals 10000 --repeat 3
+    python benchmarks/portfolio.py --audit                  # the nightly audit of them
 
 It generates one workbook (cached with run.py's, in benchmarks/.data/), copies it into a
 temporary folder ``--workbooks`` times, and runs the command as a user would, in a fresh
@@ -10,7 +11,9 @@ process: ``alignhealth check FOLDER --jobs J -f json:OUT/{stem}.json -q``, for e
 from 1 to the number of cores, the values of J taking turns in each of ``--repeat``
 rounds. It prints the median seconds, the workbooks checked per second and the speed-up
 over one job, and checks that every workbook's report was written with the findings of
-the generated workbook's planted problems.
+the generated workbook's planted problems. With ``--audit`` it times ``alignhealth audit``
+of the folder instead (``--dry-run --no-history``, JSON reports, a mail to each leader
+with findings), and says how many messages each audit wrote.
 """
 
 from __future__ import annotations
@@ -57,6 +60,45 @@ def check_folder(folder: Path, out: Path, jobs: int) -> float:
     return seconds
 
 
+#: The audit of ``--audit``: the folder's workbooks, their JSON reports, and a mail to
+#: each leader with findings, written to the outbox (``--dry-run``), as a firm's nightly
+#: audit of its clients does.
+AUDIT_CONFIG = """\
+workbooks = ["clients/*.xlsx"]
+ruleset = "{ruleset}"
+as-of = {as_of}
+[reports]
+folder = "reports"
+formats = ["json"]
+[email]
+from = "alignhealth@example.com"
+to = ["pmo@example.com"]
+per-leader = true
+outbox = "outbox"
+[email.smtp]
+host = "127.0.0.1"
+"""
+
+
+def audit_folder(folder: Path, out: Path, jobs: int) -> float:
+    """Seconds of one ``alignhealth audit`` of every workbook in ``folder`` (its reports
+    go to ``out``, beside the config, and its mail to the outbox there)."""
+    config = out.parent / "audit.toml"
+    config.write_text(
+        AUDIT_CONFIG.format(ruleset=(HERE / "bench.toml").as_posix(), as_of=AS_OF.isoformat())
+    )
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(out.parent / "outbox", ignore_errors=True)
+    command = [sys.executable, "-m", "alignhealth", "audit", str(config)]
+    command += ["--jobs", str(jobs), "--dry-run", "--no-history", "--quiet"]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 1):  # 1: findings, as planted
+        raise SystemExit(f"the audit failed (exit code {done.returncode}): {done.stderr}")
+    return seconds
+
+
 def found(report: Path) -> dict[str, int]:
     """Findings per rule code in one workbook's JSON report."""
     counts: dict[str, int] = {}
@@ -73,7 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data", type=Path, default=DATA, help="where the generated workbook is cached"
     )
+    parser.add_argument(
+        "--audit",
+        action="store_true",
+        help="time `alignhealth audit` of the folder (JSON reports, mail to each leader "
+        "written to an outbox) instead of `alignhealth check`",
+    )
     args = parser.parse_args(argv)
+    timed = audit_folder if args.audit else check_folder
     cores = os.cpu_count() or 1
     print(f"machine: {platform.platform()}, {cores} cores, Python {platform.python_version()}")
     source, planted = ensure_workbook(args.goals, args.data)
@@ -86,22 +135,24 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(scratch) / "reports"
         for round_number in range(1, args.repeat + 1):
             for jobs in seconds:
-                seconds[jobs].append(check_folder(folder, out, jobs))
+                seconds[jobs].append(timed(folder, out, jobs))
                 print(
                     f"round {round_number} of {args.repeat}: --jobs {jobs}, "
                     f"{seconds[jobs][-1]:.3f} s",
                     file=sys.stderr,
                 )
         reports = sorted(out.glob("*.json"))
+        mail = len(list((out.parent / "outbox").glob("*.eml")))
         wrong = [
             r.name
             for r in reports
             if any(found(r).get(code, 0) != n for code, n in planted.items())
         ]
     size = source.stat().st_size / 1e6
+    command = "alignhealth audit" if args.audit else "alignhealth check"
     print(
-        f"{args.workbooks} workbooks of {args.goals:,} goals ({size:.1f} MB each), "
-        f"medians of {args.repeat} round(s)"
+        f"{command} of {args.workbooks} workbooks of {args.goals:,} goals ({size:.1f} MB "
+        f"each), medians of {args.repeat} round(s)"
     )
     one = statistics.median(seconds[1])
     for jobs, runs in seconds.items():
@@ -111,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  --jobs {jobs}  {median:8.3f} s  {args.workbooks / median:7.1f} workbooks/s"
             f"  ({min(runs):.3f} to {max(runs):.3f} s){speedup}"
         )
+    if args.audit:
+        print(f"  {mail:,} messages written to the outbox by each audit")
     if len(reports) == args.workbooks and not wrong:
         print("every report written, each with every planted problem found exactly")
     else:

@@ -10,6 +10,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 
 
@@ -94,11 +96,14 @@ def test_the_cache_step_walks_print_their_times_and_growth() -> None:
     assert len(growth) == 2 and all(float(g) > 0 for g in growth), out
 
 
+@pytest.mark.parametrize("command", ["check", "audit"])
 def test_the_portfolio_benchmark_checks_every_copy_at_each_number_of_jobs(
-    tmp_path: Path,
+    tmp_path: Path, command: str
 ) -> None:
     portfolio = RUN.with_name("portfolio.py")
     args = ["--workbooks", "3", "--goals", "200", "--repeat", "1", "--data", str(tmp_path)]
+    if command == "audit":
+        args.append("--audit")
     out = subprocess.run(
         [sys.executable, str(portfolio), *args],
         capture_output=True,
@@ -106,10 +111,13 @@ def test_the_portfolio_benchmark_checks_every_copy_at_each_number_of_jobs(
         check=True,
         timeout=300,
     ).stdout
-    assert "3 workbooks of 200 goals" in out, out
+    assert f"alignhealth {command} of 3 workbooks of 200 goals" in out, out
     jobs = re.findall(r"^  --jobs (\d+)\s+(\d+\.\d+) s\s+(\d+\.\d+) workbooks/s", out, re.M)
     cores = os.cpu_count() or 1
     assert [int(j) for j, _, _ in jobs] == list(range(1, cores + 1)), out
     for _, seconds, rate in jobs:
         assert abs(3 / float(seconds) - float(rate)) < 0.1, out
     assert "every report written, each with every planted problem found exactly" in out
+    if command == "audit":  # a digest per workbook, and a mail to each owner with findings
+        (messages,) = re.findall(r"^  (\d+) messages written to the outbox", out, re.M)
+        assert int(messages) > 3, out
