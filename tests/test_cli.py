@@ -420,3 +420,32 @@ def test_a_command_that_is_done_leaves_nothing_for_the_collector_to_walk(
     result = cli("check", orphaned, *AS_OF, "--format", "json")
     assert result.exit_code == 1 and json.loads(result.stdout)["findings"]
     assert gc.get_freeze_count() > 0
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_workbooks_that_share_a_name_write_files_of_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    """clients/acme/goals.xlsx and clients/beta/goals.xlsx: each its own reports and
+    annotated copy, whether written by workers or here."""
+    from alignhealth.testing import write_workbook
+
+    monkeypatch.chdir(tmp_path)
+    for client, tree in (("acme", orphaned_tree()), ("beta", simple_tree())):
+        Path("clients", client).mkdir(parents=True)
+        write_workbook(Path("clients", client, "goals.xlsx"), **tree)
+    files = ["--format", "json:out/{stem}.json", "--annotate", "out/{stem}-flagged.xlsx"]
+    result = cli("check", "clients/acme", "clients/beta", *AS_OF, "--jobs", jobs, "-q", *files)
+    assert result.exit_code == 1, result.output
+    assert sorted(p.name for p in Path("out").iterdir()) == [
+        "clients-acme-goals-flagged.xlsx",
+        "clients-acme-goals.json",
+        "clients-beta-goals-flagged.xlsx",
+        "clients-beta-goals.json",
+    ]
+    acme, beta = (
+        json.loads(Path(f"out/clients-{c}-goals.json").read_text()) for c in ("acme", "beta")
+    )
+    assert acme["source"]["path"] == "clients/acme/goals.xlsx"
+    assert "AH101" in {f["code"] for f in acme["findings"]}
+    assert beta["source"]["path"] == "clients/beta/goals.xlsx" and not beta["findings"]

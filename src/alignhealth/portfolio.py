@@ -1,4 +1,5 @@
-"""The combined summary of one check of several workbooks: how each fared, and the totals.
+"""The combined summary of one check of several workbooks: how each fared, and the totals;
+and the names their files are written under.
 
 A firm that checks a portfolio of client workbooks reads this first: which workbooks
 could not be read (they need a fresh copy before anything else), which are least healthy,
@@ -7,7 +8,10 @@ and how many findings there are in all. Each workbook's own report is unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path, PurePath
 
 from pydantic import BaseModel
 
@@ -97,3 +101,42 @@ def combine(results: Sequence[RunResult]) -> Portfolio:
         by_severity=by_severity,
         by_workbook=sorted(outcomes, key=need),  # stable: the given order at a tie
     )
+
+
+def file_stems(workbooks: Sequence[Path], key: Callable[[Path], str]) -> dict[Path, str]:
+    """The name each workbook's report files start with, unique among ``workbooks``: its
+    file name without the suffix where no other workbook's is the same. Where two share
+    one (``clients/acme/goals.xlsx`` beside ``clients/beta/goals.xlsx``), each is named
+    for its ``key`` (a path: the separators become dashes, ``clients-acme-goals``), with
+    its suffix where that is still shared (``goals.xlsx`` beside ``goals.csv``), and
+    numbered where even that is, so that no workbook's reports are written over by
+    another's."""
+
+    def flat(text: str) -> str:
+        return "-".join(part for part in re.split(r"[/\\:]+", text) if part)
+
+    def by_path(workbook: Path) -> str:
+        return flat(str(PurePath(key(workbook)).with_suffix("")))
+
+    def with_suffix(workbook: Path) -> str:
+        return flat(key(workbook)).replace(".", "-")
+
+    counts = Counter(w.stem for w in workbooks)
+    stems = {w: w.stem for w in workbooks if counts[w.stem] == 1}
+    used = set(stems.values())
+    shared = [w for w in workbooks if counts[w.stem] > 1]
+    for name in (by_path, with_suffix):
+        proposed = {w: name(w) for w in shared}
+        tally = Counter(proposed.values())
+        for workbook in shared:
+            if tally[proposed[workbook]] == 1 and proposed[workbook] not in used:
+                stems[workbook] = proposed[workbook]
+                used.add(proposed[workbook])
+        shared = [w for w in shared if w not in stems]
+    for workbook in shared:
+        number = 1
+        while f"{with_suffix(workbook)}-{number}" in used:
+            number += 1
+        stems[workbook] = f"{with_suffix(workbook)}-{number}"
+        used.add(stems[workbook])
+    return {w: stems[w] for w in workbooks}

@@ -150,10 +150,10 @@ class Audit:
             return str(workbook.resolve())
 
     def names(self, workbooks: Sequence[Path]) -> dict[Path, str]:
-        """What the audit calls each workbook in its mail, reports and outbox: its file
-        name, or its :meth:`key` where another workbook of the audit has the same file
-        name (``clients/acme/goals.xlsx`` beside ``clients/beta/goals.xlsx``), so that no
-        workbook's reports or mail are written over by another's."""
+        """What the audit calls each workbook in its mail and its output: its file name,
+        or its :meth:`key` where another workbook of the audit has the same file name
+        (``clients/acme/goals.xlsx`` beside ``clients/beta/goals.xlsx``). Its files are
+        named by :func:`alignhealth.portfolio.file_stems`, from the same keys."""
         counts = Counter(w.name for w in workbooks)
         return {w: w.name if counts[w.name] == 1 else self.key(w) for w in workbooks}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
@@ -27,6 +26,7 @@ from alignhealth.engine import (
 )
 from alignhealth.plugins import PluginHost
 from alignhealth.pool import in_input_order, map_workbooks
+from alignhealth.portfolio import file_stems
 from alignhealth.progress import PortfolioProgress
 from alignhealth.runresult import RunResult
 from alignhealth.sharing import can_fork
@@ -54,13 +54,6 @@ def _check_formats(audit: Audit, host: PluginHost) -> None:
     for name in audit.config.reports.formats:
         if name not in available:
             raise DeliveryError(f"[reports] formats: unknown format {name!r}")
-
-
-def _file_stem(name: str) -> str:
-    """The start of the names of a workbook's report and mail files: what the audit calls
-    it (``Audit.names``) without its suffix, a path's separators made dashes."""
-    stem = name.rsplit(".", 1)[0] if "." in Path(name).name else name
-    return re.sub(r"[/\\:]+", "-", stem).strip("-")
 
 
 def _write_reports(audit: Audit, result: RunResult, host: PluginHost, stem: str) -> list[Path]:
@@ -122,19 +115,18 @@ class AuditCheck:
         session: Session,
         request: CheckRequest,
         host: PluginHost,
-        names: dict[Path, str],
+        stems: dict[Path, str],
     ) -> None:
         self.audit = audit
         self.session = session
         self.request = request
         self.host = host
-        self.names = names
+        self.stems = stems
 
     def __call__(self, workbook: Path) -> Checked:
         result = check_workbook(self.session, workbook, self.request)
         try:
-            stem = _file_stem(self.names[workbook])
-            reports = _write_reports(self.audit, result, self.host, stem)
+            reports = _write_reports(self.audit, result, self.host, self.stems[workbook])
             email = self.audit.config.email
             wanted = email is not None and email.enabled and email.per_leader
             contacts = _contacts(result) if wanted else {}
@@ -205,15 +197,16 @@ def run_audit(
     messages: list[Message] = []
     email = config.email
     names = audit.names(workbooks)
+    stems = file_stems(workbooks, audit.key)
     try:
         if workers > 1:
             # Forked workers inherit the session and the plugin host as they are (and
             # the history's connection, which only this process uses).
-            args = (audit, session, request, host, names)
+            args = (audit, session, request, host, stems)
             found = map_workbooks(workbooks, AuditCheck, args, workers, progress)
             checked = in_input_order(found)
         else:
-            check = AuditCheck(audit, session, request, host, names)
+            check = AuditCheck(audit, session, request, host, stems)
             checked = _one_by_one(check, workbooks, progress)
         for workbook, done in zip(workbooks, checked, strict=True):
             codes.append(done.result.exit_code)
@@ -223,7 +216,7 @@ def run_audit(
             if mails and dry_run:
                 assert email is not None
                 folder = audit.resolve(email.outbox)
-                outcome.outbox += write_outbox(mails, folder, _file_stem(digest.workbook))
+                outcome.outbox += write_outbox(mails, folder, stems[workbook])
             else:
                 messages += mails
         if email is not None and email.enabled and messages:

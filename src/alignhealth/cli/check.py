@@ -36,7 +36,7 @@ from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
 from alignhealth.findings import Severity
 from alignhealth.loaders.csvfile import is_csv_dataset
 from alignhealth.pool import in_input_order, map_workbooks
-from alignhealth.portfolio import combine
+from alignhealth.portfolio import combine, file_stems
 from alignhealth.progress import PortfolioProgress
 from alignhealth.reporters.base import Reporter
 from alignhealth.runresult import RunResult
@@ -84,7 +84,8 @@ def parse_formats(
         if several and target.path and "{stem}" not in target.path:
             raise UsageError(
                 f"--format {target.name}:{target.path}: with several workbooks the PATH must "
-                "contain {stem} (the workbook's name without its extension)"
+                "contain {stem} (the workbook's name without its extension; for workbooks "
+                "that share a name, its path: clients-acme-goals)"
             )
     return targets
 
@@ -305,6 +306,7 @@ def _checker(
     files: Sequence[FormatTarget],
     quiet: bool,
     keep_graph: bool,
+    stems: dict[str, str],
 ) -> Callable[[Path], RunResult]:
     """A worker's check of one workbook, with plugins, rules and ruleset resolved once per
     worker, not once per workbook (a portfolio of small workbooks spent a quarter of its
@@ -318,7 +320,7 @@ def _checker(
     def check_one(path: Path) -> RunResult:
         result = _check_one(session, path, request, debug)
         for target in files:
-            _write_report(result, target, available, quiet)
+            _write_report(result, target, available, quiet, stems[str(path)])
         if not keep_graph:
             result.graph = None
         return result
@@ -344,7 +346,8 @@ def check_in_parallel(
     with ``{stem}``) are written by the worker that checked it. Without ``keep_graph`` the
     results come back without their graphs (``result.graph`` is None): no report still to
     be written reads them, and a graph costs more to send than the rest of its result."""
-    args = (request, no_plugins, modules, debug, tuple(files), quiet, keep_graph)
+    stems = stems_of(workbooks)
+    args = (request, no_plugins, modules, debug, tuple(files), quiet, keep_graph, stems)
     return list(in_input_order(map_workbooks(workbooks, _checker, args, workers, progress)))
 
 
@@ -369,11 +372,12 @@ def annotate_all(results: Sequence[RunResult], pattern: str, ui: Ui) -> None:
     """Write the annotated copy of each workbook that could be read."""
     if len(results) > 1 and "{stem}" not in pattern:
         raise UsageError("--annotate: with several workbooks the FILE must contain {stem}")
+    stems = stems_of([Path(r.source.path) for r in results])
     for result in results:
         if result.source.sha256 is None:
             continue
         source = Path(result.source.path)
-        target = Path(pattern.replace("{stem}", source.stem))
+        target = Path(pattern.replace("{stem}", stems[result.source.path]))
         for warning in annotate_copy(source, result.findings, target):
             click.echo(click.style("warning: ", fg="yellow") + warning, err=True)
         ui.note(f"wrote {target}, a copy of {source} with the flagged cells marked")
@@ -398,10 +402,11 @@ def render(
     stdout_is_machine = any(t.name != "text" for t in to_stdout)
     for result in results:
         ui.describe_result(result)
+    stems = stems_of([Path(r.source.path) for r in results])
     for target in targets:
         if target.path is not None:
             for result in results:
-                _write_report(result, target, available, ui.quiet)
+                _write_report(result, target, available, ui.quiet, stems[result.source.path])
             continue
         color = target.name == "text" and sys.stdout.isatty()
         reporter = available[target.name](color=color, quiet=ui.quiet)
@@ -419,13 +424,24 @@ def render(
 
 
 def _write_report(
-    result: RunResult, target: FormatTarget, available: dict[str, type[Reporter]], quiet: bool
+    result: RunResult,
+    target: FormatTarget,
+    available: dict[str, type[Reporter]],
+    quiet: bool,
+    stem: str,
 ) -> None:
-    """One workbook's report to ``target``'s file (``{stem}`` in its path, if any, named
-    for the workbook)."""
+    """One workbook's report to ``target``'s file (``{stem}`` in its path, if any, is
+    ``stem``: the workbook's, from :func:`stems_of`)."""
     assert target.path is not None
     reporter = available[target.name](quiet=quiet, destination=Path(target.path))
-    _write(target, reporter.render(result), Path(result.source.path).stem)
+    _write(target, reporter.render(result), stem)
+
+
+def stems_of(workbooks: Sequence[Path]) -> dict[str, str]:
+    """What ``{stem}`` stands for in each workbook's file names, by the workbook's path as
+    given: its file name without the suffix, or, where two workbooks share that, its path
+    (``clients/acme/goals.xlsx`` -> ``clients-acme-goals``)."""
+    return {str(w): stem for w, stem in file_stems(workbooks, lambda w: w.as_posix()).items()}
 
 
 def _short_summary(result: RunResult) -> str:
