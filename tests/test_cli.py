@@ -449,3 +449,28 @@ def test_workbooks_that_share_a_name_write_files_of_their_own(
     assert acme["source"]["path"] == "clients/acme/goals.xlsx"
     assert "AH101" in {f["code"] for f in acme["findings"]}
     assert beta["source"]["path"] == "clients/beta/goals.xlsx" and not beta["findings"]
+
+
+def test_a_workbook_whose_worker_dies_is_reported_and_the_others_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its worker is killed (as the out-of-memory killer would), twice: the workbook gets
+    an error and its report, every other workbook its findings, and nobody a traceback."""
+    from alignhealth.testing import write_workbook
+
+    monkeypatch.chdir(tmp_path)
+    names = ["a", "b", "poison", "c", "d"]
+    for name in names:
+        write_workbook(Path("books", f"{name}.xlsx"), **orphaned_tree())
+    files = ["--format", "json:out/{stem}.json"]
+    result = cli("check", "books", *AS_OF, "--jobs", "2", "-p", "tests.poison_plugin", *files)
+    assert result.exit_code == 3, result.output
+    reports = {n: json.loads(Path(f"out/{n}.json").read_text()) for n in names}
+    for name in ("a", "b", "c", "d"):
+        assert reports[name]["exit_code"] == 1
+        assert "AH101" in {f["code"] for f in reports[name]["findings"]}
+    (error,) = reports["poison"]["errors"]
+    assert error["code"] == "worker-died" and reports["poison"]["exit_code"] == 3
+    assert "books/poison.xlsx: the process checking it ended abruptly" in result.stderr
+    assert "5 workbooks: 4 checked, 1 not read" in result.stderr
+    assert "Traceback" not in result.output

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -37,11 +39,14 @@ def test_results_come_in_input_order_each_as_soon_as_those_before_it_are_in(
 
 
 def _sizer(suffix: str) -> Callable[[Path], tuple[int, str]]:
-    """Made once in each worker: reports the worker's process and the path it was given."""
+    """Made once in each worker: reports the worker's process and the path it was given
+    (or raises, or kills the worker, as the path says)."""
 
     def size(path: Path) -> tuple[int, str]:
         if path.name == "broken":
             raise ValueError(f"cannot read {path}")
+        if path.name.startswith("poison"):
+            os.kill(os.getpid(), signal.SIGKILL)
         return os.getpid(), path.name + suffix
 
     return size
@@ -71,3 +76,20 @@ def test_a_workbook_that_fails_raises_in_its_turn() -> None:
     paths = [Path("book"), Path("broken")]
     with pytest.raises(ValueError, match="cannot read broken"):
         list(in_input_order(map_workbooks(paths, _sizer, ("",), 2)))
+
+
+@pytest.mark.parametrize("poisoned", [[0], [3], [0, 1], [2, 7]])
+def test_a_worker_that_dies_costs_only_its_own_workbook(poisoned: list[int]) -> None:
+    paths = [Path(f"poison-{n}" if n in poisoned else f"book-{n}") for n in range(8)]
+    count = _Count()
+    found = dict(map_workbooks(paths, _sizer, ("!",), 2, count, died=lambda p: (0, f"{p} died")))
+    assert sorted(found) == list(range(8))
+    for n, path in enumerate(paths):
+        expected = f"{path} died" if n in poisoned else f"{path}!"
+        assert found[n][1] == expected
+    assert [done for done, _, _ in count.told] == list(range(9))
+
+
+def test_without_a_fallback_a_worker_that_dies_raises() -> None:
+    with pytest.raises(BrokenProcessPool):
+        list(map_workbooks([Path("book"), Path("poison")], _sizer, ("",), 2))

@@ -428,15 +428,6 @@ def build_graph(session: Session, loaded: LoadedWorkbook) -> OrgGraph:
 
 def check_workbook(session: Session, path: Path, request: CheckRequest) -> RunResult:
     """Check one workbook. Input errors become a result with ``errors`` and exit code 2."""
-    config = session.config
-    errors = list(session.errors)
-    base: dict[str, Any] = {
-        "tool": ToolInfo(version=__version__),
-        "as_of": config.settings.as_of,
-        "ruleset": RulesetInfo(
-            name=config.ruleset.name, selected=config.selected, sources=config.ruleset.sources
-        ),
-    }
     # The collector stays paused from the first row read until the graph is frozen: were
     # it let back in between, its first pass would walk every record just read (a
     # twentieth of a large check).
@@ -444,19 +435,37 @@ def check_workbook(session: Session, path: Path, request: CheckRequest) -> RunRe
         try:
             loaded = load(session, path)
         except InputError as exc:
-            errors.append(RunError(code=exc.code, message=exc.message, location=exc.location))
-            return RunResult(
-                **base,
-                source=SourceInfo(path=str(path)),
-                errors=errors,
-                summary=summarize(None, [], {}, incomplete=True),
-                exit_code=EXIT_INPUT,
-            )
+            error = RunError(code=exc.code, message=exc.message, location=exc.location)
+            return unchecked(session, path, error, EXIT_INPUT)
         graph = build_graph(session, loaded)
     try:
-        return _checked(session, path, request, loaded, graph, base)
+        return _checked(session, path, request, loaded, graph, _run_info(session))
     finally:
         gc.unfreeze()
+
+
+def _run_info(session: Session) -> dict[str, Any]:
+    """What every result of the session says of the run: the tool, as-of and ruleset."""
+    config = session.config
+    return {
+        "tool": ToolInfo(version=__version__),
+        "as_of": config.settings.as_of,
+        "ruleset": RulesetInfo(
+            name=config.ruleset.name, selected=config.selected, sources=config.ruleset.sources
+        ),
+    }
+
+
+def unchecked(session: Session, path: Path, error: RunError, code: int) -> RunResult:
+    """The result of a workbook that could not be checked: ``error`` (after the session's
+    own errors), no findings, exit code ``code``."""
+    return RunResult(
+        **_run_info(session),
+        source=SourceInfo(path=str(path)),
+        errors=[*session.errors, error],
+        summary=summarize(None, [], {}, incomplete=True),
+        exit_code=code,
+    )
 
 
 def _checked(

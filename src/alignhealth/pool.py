@@ -12,11 +12,14 @@ must pickle. Only each workbook's path goes to a worker, and its function's resu
 from __future__ import annotations
 
 import multiprocessing
+import shlex
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
 
+from alignhealth.findings import RunError
 from alignhealth.progress import PortfolioProgress
 from alignhealth.sharing import can_fork
 
@@ -40,43 +43,102 @@ def map_workbooks(
     args: tuple[Any, ...],
     workers: int,
     progress: PortfolioProgress | None = None,
+    died: Callable[[Path], T] | None = None,
 ) -> Iterator[tuple[int, T]]:
     """``(index, result)`` for each of ``paths``, as each workbook's check ends, where
     ``result`` is what the function ``make(*args)`` made in a worker returned for it.
 
-    The workers start now, before the first result is asked for. ``progress`` is told of
-    each workbook as it ends (and of none before the first). An exception the function
-    raises for a workbook is raised here when that workbook's turn comes; the workbooks
-    not yet started are then not checked.
+    ``progress`` is told of each workbook as it ends (and of none before the first). An
+    exception the function raises for a workbook is raised here when that workbook's
+    turn comes; the workbooks not yet started are then not checked.
+
+    A worker that dies (killed, out of memory, a crash in native code) takes the pool
+    with it, and every workbook not yet done with it. Those are checked again in a fresh
+    pool; where a pool dies before any of its workbooks is done, the process that died
+    held one of the first it started, and each of those is checked again alone, in a pool
+    of its own: a workbook that kills that one too gets ``died(path)`` as its result (or,
+    without ``died``, the error is raised). So one such workbook costs the others a second
+    start, never their results.
     """
     context = multiprocessing.get_context("fork" if can_fork() else "spawn")
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_start, initargs=(make, args)
-    )
-    try:
-        futures = {pool.submit(_run, path): index for index, path in enumerate(paths)}
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    return _as_each_ends(pool, futures, paths, progress)
+
+    def pool(size: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=size, mp_context=context, initializer=_start, initargs=(make, args)
+        )
+
+    def alone(index: int) -> T:
+        with pool(1) as single:
+            try:
+                result: T = single.submit(_run, paths[index]).result()
+                return result
+            except BrokenProcessPool:
+                if died is None:
+                    raise
+                return died(paths[index])
+
+    if progress is not None:
+        progress.workbooks(0, len(paths), None)
+    done = 0
+    todo = list(range(len(paths)))
+    while todo:
+        ended, broken = 0, []
+        for index, result in _as_each_ends(pool(min(workers, len(todo))), paths, todo):
+            if isinstance(result, _Died):
+                broken.append(index)
+                continue
+            ended += 1
+            done += 1
+            if progress is not None:
+                progress.workbooks(done, len(paths), str(paths[index]))
+            yield index, result
+        broken.sort()  # into the order they were started in
+        suspects = broken[:workers] if broken and not ended else []
+        for index in suspects:
+            result = alone(index)
+            done += 1
+            if progress is not None:
+                progress.workbooks(done, len(paths), str(paths[index]))
+            yield index, result
+        todo = broken[len(suspects) :]
+
+
+class _Died:
+    """What a workbook's future holds when its pool died before it was done."""
 
 
 def _as_each_ends(
-    pool: ProcessPoolExecutor,
-    futures: dict[Future[T], int],
-    paths: Sequence[Path],
-    progress: PortfolioProgress | None,
-) -> Iterator[tuple[int, T]]:
+    pool: ProcessPoolExecutor, paths: Sequence[Path], todo: Sequence[int]
+) -> Iterator[tuple[int, Any]]:
+    """``(index, result)`` for each workbook of ``todo``, checked by ``pool``, as each
+    ends; ``_Died`` for those the pool died before it was done with."""
     try:
-        if progress is not None:
-            progress.workbooks(0, len(futures), None)
-        for done, future in enumerate(as_completed(futures), start=1):
-            index = futures[future]
-            if progress is not None:
-                progress.workbooks(done, len(futures), str(paths[index]))
-            yield index, future.result()
+        futures = {}
+        for at, index in enumerate(todo):
+            try:
+                futures[pool.submit(_run, paths[index])] = index
+            except BrokenProcessPool:  # it died already: the rest were never started
+                for later in todo[at:]:
+                    yield later, _Died()
+                break
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                result = _Died()
+            yield futures[future], result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def worker_died(path: Path) -> RunError:
+    """The error of a workbook whose worker died checking it, twice."""
+    return RunError(
+        code="worker-died",
+        message=f"{path}: the process checking it ended abruptly, twice (killed, out of "
+        "memory, or a crash in native code); the other workbooks were checked. Check it "
+        f"on its own (alignhealth check {shlex.quote(str(path))}) to see where it stops",
+    )
 
 
 def in_input_order(results: Iterable[tuple[int, T]]) -> Iterator[T]:

@@ -508,3 +508,53 @@ def test_mail_in_other_alphabets_reads_back_as_written(tmp_path: Path) -> None:
     text = parts(leader)["text/plain"]
     assert text.startswith("Çağla Öztürk, these findings") and "Wachstum in Zürich –" in text
     assert "Çağla Öztürk" in parts(leader)["text/html"]
+
+
+def test_a_workbook_that_cannot_be_read_changes_nothing_in_the_history(
+    tmp_path: Path, server: Server
+) -> None:
+    """A broken copy one week is not 'everything resolved', nor the next week's good
+    copy 'everything new': the findings persist from the last run that was read."""
+    write_workbook(tmp_path / "client.xlsx", **goals(unowned=True))
+    path = config(tmp_path, server, **{"skip-when-unchanged": True})
+    assert "2 new, 0 resolved, 0 persisting" in audit(path).stdout
+    (tmp_path / "client.xlsx").write_bytes(b"")
+    broken = audit(path)
+    assert broken.exit_code == 2
+    assert "run 2, health -/100; 0 new, 0 resolved, 0 persisting" in broken.stdout
+    # Told of, though nothing changed: it could not be read.
+    assert "the file is empty" in parts(server.messages[-1].message)["text/plain"]
+    write_workbook(tmp_path / "client.xlsx", **goals(unowned=True))
+    third = audit(path)
+    assert "run 3, health 60/100; 0 new, 0 resolved, 2 persisting" in third.stdout
+    assert len(server.messages) == 2  # nothing changed since run 1: no mail
+    runs = recorded_runs(path)
+    assert [r["exit_code"] for r in runs] == [1, 2, 1]
+    assert (
+        "trend client.xlsx: 60 -> - -> 60"
+        in CliRunner().invoke(main, ["history", "--config", str(path)]).stdout
+    )
+
+
+def test_a_workbook_whose_worker_dies_is_recorded_and_the_others_audited(tmp_path: Path) -> None:
+    from alignhealth.audit.config import load_audit
+    from alignhealth.audit.run import run_audit
+    from alignhealth.engine import make_host
+    from tests import poison_plugin
+
+    clients = tmp_path / "clients"
+    clients.mkdir()
+    for name in ("a", "poison", "b"):
+        write_workbook(clients / f"{name}.xlsx", **goals())
+    path = config(tmp_path, None)
+    path.write_text(path.read_text().replace('["client.xlsx"]', '["clients/*.xlsx"]'))
+    host = make_host(autoload=False, plugins=[("poison", poison_plugin)])
+    outcome = run_audit(load_audit(path), host=host, jobs=2, dry_run=True)
+    assert [d.workbook for d in outcome.digests] == ["a.xlsx", "b.xlsx", "poison.xlsx"]
+    a, b, poisoned = outcome.digests
+    assert len(a.changes.new) == 1 and len(b.changes.new) == 1
+    assert [e.code for e in poisoned.result.errors] == ["worker-died"]
+    assert outcome.exit_code == 3
+    assert sorted(p.name for p in outcome.outbox) == ["a-01.eml", "b-01.eml", "poison-01.eml"]
+    mail = email.message_from_bytes((tmp_path / "outbox" / "poison-01.eml").read_bytes())
+    assert "the process checking it ended abruptly" in parts(mail)["text/plain"]

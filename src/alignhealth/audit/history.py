@@ -179,11 +179,13 @@ class History:
 
     def record(self, result: RunResult, workbook: str) -> tuple[int, Changes]:
         """Store a run and its findings; return its id and what changed since the previous
-        run of the same workbook (by fingerprint, so rows that move keep their identity)."""
+        run of the same workbook that was read (by fingerprint, so rows that move keep
+        their identity). A run of a workbook that could not be read is stored, with no
+        findings, and changes nothing: its findings were not looked for, so none is new
+        and none resolved, and the next run is compared with the last one read."""
         started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.transaction() as db:
-            previous_runs = self.runs(workbook)
-            previous = previous_runs[-1] if previous_runs else None
+            previous = last_read(self.runs(workbook))
             before = {f.fingerprint: f for f in self.findings(previous.id)} if previous else {}
             cursor = db.execute(
                 "INSERT INTO runs (started_at, workbook, workbook_sha256, ruleset, "
@@ -216,6 +218,8 @@ class History:
             db.executemany(
                 "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
             )
+        if result.source.sha256 is None:
+            return run_id, Changes(previous=previous)
         changes = self.compare(previous.id if previous else None, run_id)
         changes.previous = previous
         return run_id, changes
@@ -246,6 +250,12 @@ class History:
 
     def trend(self, workbook: str, last: int = 8) -> list[int | None]:
         return [r.health_score for r in self.runs(workbook)[-last:]]
+
+
+def last_read(runs: Sequence[Run]) -> Run | None:
+    """The last of ``runs`` whose workbook was read (one that could not be read has no
+    checksum, and no findings to compare with)."""
+    return next((r for r in reversed(runs) if r.workbook_sha256 is not None), None)
 
 
 def stored(f: Finding, earlier: StoredFinding | None, run_id: int, started: str) -> StoredFinding:

@@ -9,7 +9,7 @@ from email.message import Message
 from pathlib import Path
 
 from alignhealth.audit.config import Audit
-from alignhealth.audit.history import Changes, History, StoredFinding, stored
+from alignhealth.audit.history import Changes, History, StoredFinding, last_read, stored
 from alignhealth.audit.mail import Contact, Digest, LeaderMail, digest_message, leader_message
 from alignhealth.audit.smtp import DeliveryError, Mailer, write_outbox
 from alignhealth.engine import (
@@ -23,9 +23,10 @@ from alignhealth.engine import (
     check_workbook,
     make_host,
     prepare,
+    unchecked,
 )
 from alignhealth.plugins import PluginHost
-from alignhealth.pool import in_input_order, map_workbooks
+from alignhealth.pool import in_input_order, map_workbooks, worker_died
 from alignhealth.portfolio import file_stems
 from alignhealth.progress import PortfolioProgress
 from alignhealth.runresult import RunResult
@@ -203,7 +204,11 @@ def run_audit(
             # Forked workers inherit the session and the plugin host as they are (and
             # the history's connection, which only this process uses).
             args = (audit, session, request, host, stems)
-            found = map_workbooks(workbooks, AuditCheck, args, workers, progress)
+
+            def died(path: Path) -> Checked:
+                return Checked(unchecked(session, path, worker_died(path), EXIT_CRASH), [], {})
+
+            found = map_workbooks(workbooks, AuditCheck, args, workers, progress, died)
             checked = in_input_order(found)
         else:
             check = AuditCheck(audit, session, request, host, stems)
@@ -292,7 +297,9 @@ def _mails(
     if email is None or not email.enabled:
         return []
     changes = digest.changes
-    if email.skip_when_unchanged and changes.previous is not None and not changes.changed:
+    # A run with errors (a workbook that could not be read, say) is always told of.
+    quiet = changes.previous is not None and not changes.changed and not digest.result.errors
+    if email.skip_when_unchanged and quiet:
         outcome.skipped_mail.append(digest.workbook)
         return []
     messages = []
@@ -307,8 +314,9 @@ def _mails(
 
 def _unrecorded(history: History | None, key: str, result: RunResult) -> Changes:
     """--no-history: what changed against the last recorded run, recording nothing."""
-    runs = history.runs(key) if history is not None else []
-    previous = runs[-1] if runs else None
+    previous = last_read(history.runs(key)) if history is not None else None
+    if result.source.sha256 is None:  # not read: nothing to compare (as History.record)
+        return Changes(previous=previous)
     old = {}
     if history is not None and previous is not None:
         old = {f.fingerprint: f for f in history.findings(previous.id) if not f.suppressed}

@@ -31,11 +31,12 @@ from alignhealth.engine import (
     available_reporters,
     check_workbook,
     prepare,
+    unchecked,
 )
 from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
 from alignhealth.findings import Severity
 from alignhealth.loaders.csvfile import is_csv_dataset
-from alignhealth.pool import in_input_order, map_workbooks
+from alignhealth.pool import in_input_order, map_workbooks, worker_died
 from alignhealth.portfolio import combine, file_stems
 from alignhealth.progress import PortfolioProgress
 from alignhealth.reporters.base import Reporter
@@ -348,7 +349,17 @@ def check_in_parallel(
     be written reads them, and a graph costs more to send than the rest of its result."""
     stems = stems_of(workbooks)
     args = (request, no_plugins, modules, debug, tuple(files), quiet, keep_graph, stems)
-    return list(in_input_order(map_workbooks(workbooks, _checker, args, workers, progress)))
+
+    def died(path: Path) -> RunResult:
+        """The result, and its reports, of a workbook whose worker died, made here."""
+        host = plugin_host(no_plugins, modules)
+        result = unchecked(prepare(request, host), path, worker_died(path), EXIT_CRASH)
+        for target in files:
+            _write_report(result, target, available_reporters(host), quiet, stems[str(path)])
+        return result
+
+    found = map_workbooks(workbooks, _checker, args, workers, progress, died)
+    return list(in_input_order(found))
 
 
 def _check_one(session: Session, path: Path, request: CheckRequest, debug: bool) -> RunResult:
