@@ -15,6 +15,7 @@ from alignhealth.cli.common import (
     Ui,
     fail,
     finish,
+    jobs_option,
     output_options,
     plugin_host,
     plugin_options,
@@ -36,14 +37,7 @@ from alignhealth.reporters.safe import terminal_safe
     is_flag=True,
     help="Record nothing (changes are still measured against the last recorded run).",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Use up to N processes (default: the number of cores): several workbooks are "
-    "checked at once, and the rules of a large workbook are shared among them.",
-)
+@jobs_option
 @output_options
 @plugin_options
 def audit_command(

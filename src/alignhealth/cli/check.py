@@ -17,6 +17,7 @@ from alignhealth.cli.common import (
     Ui,
     fail,
     finish,
+    jobs_option,
     output_options,
     plugin_host,
     plugin_options,
@@ -169,14 +170,7 @@ def _write(target: FormatTarget, content: str | bytes, stem: str | None = None) 
     help="The encoding of CSV input (default: UTF-8, "
     "with or without a byte-order mark), for example cp1252.",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Use up to N processes (default: the number of cores): several workbooks are "
-    "checked at once, and the rules of a large workbook are shared among them.",
-)
+@jobs_option
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @output_options
 @plugin_options

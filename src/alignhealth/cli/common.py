@@ -65,6 +65,18 @@ def plugin_options(func: F) -> F:
     return func
 
 
+def jobs_option(func: F) -> F:
+    """``--jobs N``, shared by the commands that check several workbooks at once."""
+    return click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Use up to N processes (default: the number of cores): several workbooks are "
+        "checked at once, and the rules of a large workbook are shared among them.",
+    )(func)
+
+
 def output_options(func: F) -> F:
     """``--quiet`` and ``--verbose``."""
     func = click.option(
