@@ -474,3 +474,34 @@ def test_a_workbook_whose_worker_dies_is_reported_and_the_others_checked(
     assert "books/poison.xlsx: the process checking it ended abruptly" in result.stderr
     assert "5 workbooks: 4 checked, 1 not read" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("names", [["slow"], ["a", "slow", "b"]])
+def test_ctrl_c_stops_with_its_own_exit_code(tmp_path: Path, names: list[str]) -> None:
+    """Ctrl-C (SIGINT to the command's process group, workers included): exit code 130,
+    not the 1 of findings, a line saying so, and no traceback from any process."""
+    import os
+    import signal
+    import time
+
+    from alignhealth.testing import write_workbook
+
+    for name in names:
+        write_workbook(tmp_path / f"{name}.xlsx", **orphaned_tree())
+    books = [str(tmp_path / f"{name}.xlsx") for name in names]
+    command = [sys.executable, "-m", "alignhealth", "check", *books, "-p", "tests.poison_plugin"]
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env
+    )
+    waiting = tmp_path / "slow.xlsx.waiting"
+    deadline = time.monotonic() + 60
+    while not waiting.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert waiting.exists(), "the check never reached the slow workbook"
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "interrupted: what was written before is kept" in err.decode()
+    assert "Traceback" not in err.decode()

@@ -12,7 +12,9 @@ must pickle. Only each workbook's path goes to a worker, and its function's resu
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shlex
+import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -30,7 +32,15 @@ _made: list[Callable[[Path], Any]] = []
 
 
 def _start(make: Callable[..., Callable[[Path], Any]], args: tuple[Any, ...]) -> None:
+    # Ctrl-C reaches every worker with the command (they share its process group): a
+    # worker ends at once and quietly, rather than each printing a traceback of wherever
+    # it was (waiting for work, say); the command says it was interrupted.
+    signal.signal(signal.SIGINT, _interrupted)
     _made[:] = [make(*args)]
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    os._exit(128 + signum)
 
 
 def _run(path: Path) -> Any:

@@ -13,8 +13,24 @@ from alignhealth.cli.catalogue import plugins_command, rule_command, rules_comma
 from alignhealth.cli.check import check
 from alignhealth.cli.workbook import init_command, inspect_command, template_command
 
+#: The exit code of a command stopped by Ctrl-C (128 + SIGINT, as shells report it): not
+#: click's 1, which alignhealth's commands use for findings.
+EXIT_INTERRUPTED = 130
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: what was written before is kept", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+
+
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "-V", "--version", prog_name="alignhealth")
 def main() -> None:
     """Alignment health checks for an organisation's goal tree, read from Excel."""

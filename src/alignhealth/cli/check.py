@@ -207,7 +207,8 @@ def check(
     folder) is used, and named on standard error.
 
     Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad
-    arguments, ruleset, input, or a plugin that failed to load; 3 a rule crashed.
+    arguments, ruleset, input, or a plugin that failed to load; 3 a rule crashed; 130
+    interrupted.
     """
     ui = Ui(quiet=quiet, verbose=verbose)
     try:
