@@ -23,6 +23,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from alignhealth.errors import InputError, UsageError
 from alignhealth.findings import Finding, quote_sheet
 from alignhealth.loaders.sniff import FileKind, sniff
+from alignhealth.outfiles import save_whole
 from alignhealth.reporters.safe import xml_safe
 from alignhealth.reporters.xlsx import SEVERITY_FILLS, header, put
 
@@ -134,9 +135,5 @@ def annotate_copy(source: Path, findings: Sequence[Finding], destination: Path) 
             link.font = Font(color="0563C1", underline="single")
         line += 1
     index.freeze_panes = "A2"
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        book.save(destination)
-    except OSError as exc:
-        raise UsageError(f"cannot write {destination}: {exc.strerror}") from None
+    save_whole(destination, book.save)
     return warnings

@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from alignhealth.loaders.schema import SHEETS, SheetKind, ValueType, fold_header
+from alignhealth.outfiles import save_whole
 
 #: The header each field gets in the template (a synonym the loader knows).
 HEADERS: dict[SheetKind, dict[str, str]] = {
@@ -340,6 +341,5 @@ def write_template(path: Path, *, example: bool = False, today: dt.date | None =
         SheetKind.LEVELS,
     ):
         _data_sheet(book, kind, rows[kind])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    save_whole(path, book.save)
     return path

@@ -25,6 +25,7 @@ from alignhealth.engine import (
     prepare,
     unchecked,
 )
+from alignhealth.outfiles import write_whole
 from alignhealth.plugins import PluginHost
 from alignhealth.pool import in_input_order, map_workbooks, worker_died
 from alignhealth.portfolio import file_stems
@@ -63,16 +64,11 @@ def _write_reports(audit: Audit, result: RunResult, host: PluginHost, stem: str)
         return []
     available = available_reporters(host)
     folder = audit.resolve(audit.config.reports.folder)
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name in formats:
         extension = {"markdown": "md", "junit": "xml"}.get(name, name)
         path = folder / f"{stem}-{result.as_of.isoformat()}.{extension}"
-        content = available[name](destination=path).render(result)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+        write_whole(path, available[name](destination=path).render(result))
         written.append(path)
     return written
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from alignhealth.audit.config import SmtpConfig
 from alignhealth.errors import AlignhealthError, UsageError
+from alignhealth.outfiles import write_whole
 
 
 class DeliveryError(AlignhealthError):
@@ -108,10 +109,9 @@ class Mailer:
 
 def write_outbox(messages: Sequence[Message], folder: Path, stem: str) -> list[Path]:
     """--dry-run: each message as an .eml file, instead of sending."""
-    folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for index, message in enumerate(messages, start=1):
         path = folder / f"{stem}-{index:02d}.eml"
-        path.write_bytes(bytes(message))
+        write_whole(path, bytes(message))
         paths.append(path)
     return paths

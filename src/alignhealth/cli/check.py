@@ -37,6 +37,7 @@ from alignhealth.engine import (
 from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
 from alignhealth.findings import Severity
 from alignhealth.loaders.csvfile import is_csv_dataset
+from alignhealth.outfiles import write_whole
 from alignhealth.pool import in_input_order, map_workbooks, worker_died
 from alignhealth.portfolio import combine, file_stems
 from alignhealth.progress import PortfolioProgress
@@ -94,15 +95,7 @@ def parse_formats(
 
 def _write(target: FormatTarget, content: str | bytes, stem: str | None = None) -> None:
     assert target.path is not None
-    path = Path(target.path.replace("{stem}", stem) if stem else target.path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    write_whole(Path(target.path.replace("{stem}", stem) if stem else target.path), content)
 
 
 @click.command()

@@ -20,9 +20,10 @@ from alignhealth.engine import (
     prepare,
     presets,
 )
-from alignhealth.errors import AlignhealthError, did_you_mean
+from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
 from alignhealth.graph import OrgGraph
 from alignhealth.inspection import describe, mapping_toml
+from alignhealth.outfiles import write_whole
 from alignhealth.starter import starter_ruleset
 from alignhealth.template import write_template
 
@@ -53,10 +54,9 @@ def init_command(folder: Path, preset: str, force: bool) -> None:
             f"use one of {', '.join(sorted(known))}"
         )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        target.write_text(starter_ruleset(preset), encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot write {target}: {exc.strerror}")
+        write_whole(target, starter_ruleset(preset))
+    except UsageError as exc:
+        fail(exc.message)
     click.echo(f"wrote {target}; edit it, then: alignhealth check WORKBOOK")
 
 
@@ -81,8 +81,8 @@ def template_command(path: Path, example: bool, force: bool) -> None:
         fail(f"{path} exists; choose another name or pass --force to overwrite it")
     try:
         write_template(path, example=example)
-    except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror}")
+    except UsageError as exc:
+        fail(exc.message)
     click.echo(f"wrote {path}; fill it in, then: alignhealth check {path}")
 
 

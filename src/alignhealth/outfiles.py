@@ -1,0 +1,43 @@
+"""Writing the files a run produces (reports, annotated copies, mail, templates): each
+whole or not at all.
+
+Each is written to a temporary file beside it, then renamed over it. A run interrupted
+while writing (Ctrl-C, a worker the kernel kills, a full disk) leaves the file as it was
+before, never half a report where a whole one is expected; and a reader (a web server
+publishing the HTML, the next step of a pipeline) never sees one half written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from alignhealth.errors import UsageError
+
+
+def write_whole(path: Path, content: str | bytes) -> None:
+    """Write ``content`` (text as UTF-8) to ``path``, making its folder if need be.
+
+    Raises :class:`UsageError` naming the file when it cannot be written.
+    """
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    save_whole(path, lambda temporary: temporary.write_bytes(data))
+
+
+def save_whole(path: Path, save: Callable[[Path], object]) -> None:
+    """``save(temporary)`` writes the file (an openpyxl workbook's ``save``, say); it
+    becomes ``path`` once written whole."""
+    # The temporary name keeps the suffix: some writers choose the format by it.
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}-{secrets.token_hex(4)}{path.suffix}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save(temporary)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(OSError):  # gone already, or its folder never was
+            temporary.unlink(missing_ok=True)
