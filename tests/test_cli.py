@@ -505,3 +505,20 @@ def test_ctrl_c_stops_with_its_own_exit_code(tmp_path: Path, names: list[str]) -
     assert process.returncode == 130, err
     assert "interrupted: what was written before is kept" in err.decode()
     assert "Traceback" not in err.decode()
+
+
+def test_a_workbook_named_twice_is_checked_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alignhealth.testing import write_workbook
+
+    monkeypatch.chdir(tmp_path)
+    write_workbook(Path("books", "acme.xlsx"), **orphaned_tree())
+    write_workbook(Path("books", "beta.xlsx"), **simple_tree())
+    beta = tmp_path / "books" / "beta.xlsx"
+    result = cli("check", "books/acme.xlsx", "books", beta, *AS_OF, "-f", "json")
+    assert result.exit_code == 1, result.output
+    runs = json.loads(result.stdout)["runs"]
+    assert [r["source"]["path"] for r in runs] == ["books/acme.xlsx", "books/beta.xlsx"]
+    assert "skipped books/acme.xlsx: named twice" in result.stderr
+    assert f"skipped {beta}: it is books/beta.xlsx, named already" in result.stderr

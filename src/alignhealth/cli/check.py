@@ -265,7 +265,8 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
 
 def expand_inputs(paths: Sequence[Path], ui: Ui) -> list[Path]:
     """Folders of workbooks become their workbooks (a CSV dataset folder stays one input);
-    Office lock files are skipped with a note."""
+    Office lock files are skipped with a note, and so is a workbook named a second time
+    (``book.xlsx folder/``, with book.xlsx in the folder): each is checked once."""
     out: list[Path] = []
     for path in paths:
         if not path.is_dir() or is_csv_dataset(path):
@@ -284,7 +285,13 @@ def expand_inputs(paths: Sequence[Path], ui: Ui) -> list[Path]:
                 f"{path}: no workbooks in this folder (.xlsx, .xlsm, .xls, .xlsb, "
                 ".ods or .csv), and no goals.csv"
             )
-    return out
+    once: dict[Path, Path] = {}
+    for path in out:
+        first = once.setdefault(path.resolve(), path)
+        if first is not path:
+            again = "named twice" if first == path else f"it is {first}, named already"
+            ui.note(f"skipped {path}: {again}")
+    return list(once.values())
 
 
 def _checker(
