@@ -121,3 +121,16 @@ def test_the_portfolio_benchmark_checks_every_copy_at_each_number_of_jobs(
     if command == "audit":  # a digest per workbook, and a mail to each owner with findings
         (messages,) = re.findall(r"^  (\d+) messages written to the outbox", out, re.M)
         assert int(messages) > 3, out
+
+
+def test_the_mail_benchmark_sends_every_message_at_each_number_of_connections() -> None:
+    mail = RUN.with_name("mail.py")
+    args = ["--messages", "24", "--wait", "0", "--most", "2", "--repeat", "1"]
+    out = subprocess.run(
+        [sys.executable, str(mail), *args], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    rows = re.findall(r"^  (\d) connection\(s\)\s+(\d+\.\d+) s\s+(\d+\.\d+) messages/s", out, re.M)
+    assert [int(n) for n, _, _ in rows] == [1, 2], out
+    for _, seconds, rate in rows:
+        assert abs(24 / float(seconds) - float(rate)) < 0.5 + 0.01 * float(rate), out
+    assert "every message received, once" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import ipaddress
@@ -31,6 +32,11 @@ class Recorder:
     refuse: list[str] = field(default_factory=list)
     #: EHLO greetings seen (a STARTTLS connection greets twice).
     connections: int = 0
+    #: Seconds each message's DATA waits, as a server across the internet makes it wait.
+    delay: float = 0.0
+    #: Messages in DATA now, and the most there were at once.
+    busy: int = 0
+    most_at_once: int = 0
 
     async def handle_EHLO(
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
@@ -40,6 +46,12 @@ class Recorder:
         return responses
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.busy += 1
+        self.most_at_once = max(self.most_at_once, self.busy)
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.busy -= 1
         if self.refuse:
             return self.refuse.pop(0)
         self.messages.append(

@@ -558,3 +558,46 @@ def test_a_workbook_whose_worker_dies_is_recorded_and_the_others_audited(tmp_pat
     assert sorted(p.name for p in outcome.outbox) == ["a-01.eml", "b-01.eml", "poison-01.eml"]
     mail = email.message_from_bytes((tmp_path / "outbox" / "poison-01.eml").read_bytes())
     assert "the process checking it ended abruptly" in parts(mail)["text/plain"]
+
+
+def _messages(count: int) -> list[Any]:
+    from email.mime.text import MIMEText
+
+    messages = []
+    for number in range(count):
+        message = MIMEText(f"finding {number}")
+        message["From"], message["To"] = "alignhealth@acme.example", f"p{number}@acme.example"
+        message["Subject"] = f"message {number}"
+        messages.append(message)
+    return messages
+
+
+def test_many_messages_go_out_on_several_connections_at_once(server: Server) -> None:
+    """Each message waits on the server's replies: a portfolio's mail per leader goes out
+    on ``connections`` connections at once, a few messages on one."""
+    from alignhealth.audit.config import SmtpConfig
+    from alignhealth.audit.smtp import Mailer
+
+    smtp = SmtpConfig(host="127.0.0.1", port=server.port, security="none", connections=3)
+    server.handler.delay = 0.05
+    Mailer(smtp, Path(".")).send(_messages(5))
+    assert server.handler.connections == 1 and server.handler.most_at_once == 1
+    Mailer(smtp, Path(".")).send(_messages(30))
+    assert server.handler.connections == 1 + 3
+    assert server.handler.most_at_once >= 2
+    received = [m.recipients[0] for m in server.messages[5:]]
+    assert sorted(received) == sorted(f"p{n}@acme.example" for n in range(30))
+
+
+def test_a_refusal_on_one_connection_is_reported_and_the_others_deliver(
+    server: Server,
+) -> None:
+    from alignhealth.audit.config import SmtpConfig
+    from alignhealth.audit.smtp import DeliveryError, Mailer
+
+    smtp = SmtpConfig(host="127.0.0.1", port=server.port, security="none", connections=3)
+    server.handler.refuse = ["550 5.7.1 relaying denied"]
+    with pytest.raises(DeliveryError, match="550"):
+        Mailer(smtp, Path(".")).send(_messages(30))
+    # The refused connection stops; the other two deliver their shares of ten.
+    assert len(server.messages) >= 20

@@ -49,6 +49,9 @@ class SmtpConfig(_Table):
     retries: int = Field(3, ge=0, le=10, description="retries on temporary failures")
     backoff: float = Field(2.0, ge=0, description="seconds before the first retry (doubles)")
     ca_file: str | None = Field(None, description="a CA bundle to trust, for a private CA")
+    connections: int = Field(
+        3, ge=1, le=16, description="connections to send a large audit's mail on at once"
+    )
 
     @model_validator(mode="before")
     @classmethod
