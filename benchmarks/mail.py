@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import socket
-import statistics
 import sys
 import time
 from email.mime.text import MIMEText
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from speeds import speed_table
 
 from alignhealth.audit.config import SmtpConfig
 from alignhealth.audit.smtp import Mailer
@@ -102,14 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.messages} messages, the server waiting {args.wait * 1000:.0f} ms before each "
         f"reply to a recipient and a message; medians of {args.repeat} round(s)"
     )
-    one = statistics.median(seconds[1])
-    for connections, runs in seconds.items():
-        median = statistics.median(runs)
-        speedup = "" if connections == 1 else f"   {one / median:.2f}x one connection's speed"
-        print(
-            f"  {connections} connection(s)  {median:7.3f} s  "
-            f"{args.messages / median:7.1f} messages/s{speedup}"
-        )
+    for line in speed_table(
+        seconds, args.messages, "messages", lambda n: f"{n} connection(s)", "one connection"
+    ):
+        print(line)
     if wrong:
         print(f"MISMATCHED: {wrong} send(s) where a message was not received, or twice")
         return 1

@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ import time
 from pathlib import Path
 
 from run import AS_OF, DATA, HERE, ensure_workbook
+from speeds import speed_table
 
 
 def check_folder(folder: Path, out: Path, jobs: int) -> float:
@@ -155,14 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{command} of {args.workbooks} workbooks of {args.goals:,} goals ({size:.1f} MB "
         f"each), medians of {args.repeat} round(s)"
     )
-    one = statistics.median(seconds[1])
-    for jobs, runs in seconds.items():
-        median = statistics.median(runs)
-        speedup = "" if jobs == 1 else f"   {one / median:.2f}x the speed of one job"
-        print(
-            f"  --jobs {jobs}  {median:8.3f} s  {args.workbooks / median:7.1f} workbooks/s"
-            f"  ({min(runs):.3f} to {max(runs):.3f} s){speedup}"
-        )
+    for line in speed_table(seconds, args.workbooks, "workbooks", "--jobs {}".format, "one job"):
+        print(line)
     if args.audit:
         print(f"  {mail:,} messages written to the outbox by each audit")
     if len(reports) == args.workbooks and not wrong:
