@@ -189,8 +189,8 @@ def run_audit(
     history = History(audit.database) if not no_history or audit.database.exists() else None
     outcome = AuditOutcome()
     codes = []
-    # Sent on one connection once every workbook is checked; with --dry-run, each
-    # workbook's are written to the outbox as soon as they are made.
+    # Sent once every workbook is checked (a delivery failure then loses no run); with
+    # --dry-run, each workbook's are written to the outbox as soon as they are made.
     messages: list[Message] = []
     email = config.email
     names = audit.names(workbooks)
