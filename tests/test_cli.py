@@ -522,3 +522,26 @@ def test_a_workbook_named_twice_is_checked_once(
     assert [r["source"]["path"] for r in runs] == ["books/acme.xlsx", "books/beta.xlsx"]
     assert "skipped books/acme.xlsx: named twice" in result.stderr
     assert f"skipped {beta}: it is books/beta.xlsx, named already" in result.stderr
+
+
+def test_workbooks_checked_in_parallel_where_this_process_cannot_fork(
+    orphaned: Path, workbook: Book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process with a second thread must not fork: its workers start afresh (spawn),
+    from what pickles, and give the same results and report files."""
+    import datetime as dt
+
+    import alignhealth.pool
+    from alignhealth.cli.check import FormatTarget, check_in_parallel
+    from alignhealth.engine import CheckRequest
+
+    paths = [orphaned, workbook(**simple_tree())]
+    request = CheckRequest(as_of=dt.date(2026, 11, 15))
+    files = [FormatTarget("json", str(tmp_path / "out" / "{stem}.json"))]
+    forked = check_in_parallel(paths, request, 2, True, (), False, keep_graph=False)
+    monkeypatch.setattr(alignhealth.pool, "can_fork", lambda: False)
+    spawned = check_in_parallel(paths, request, 2, True, (), False, files=files, keep_graph=False)
+    assert [r.findings for r in spawned] == [r.findings for r in forked]
+    written = {p.stem: json.loads(p.read_text()) for p in (tmp_path / "out").iterdir()}
+    assert sorted(written) == sorted(p.stem for p in paths)
+    assert written[orphaned.stem]["exit_code"] == 1
