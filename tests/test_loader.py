@@ -21,7 +21,7 @@ from alignhealth.loaders.mapping import InputMapping, SheetMapping
 from alignhealth.loaders.result import LoadedWorkbook
 from alignhealth.loaders.workbook import load_workbook
 from alignhealth.testing import write_workbook
-from tests.xlsx_tools import set_dimension
+from tests.xlsx_tools import drop_dimension, set_dimension
 
 Book = Callable[..., Path]
 
@@ -706,6 +706,32 @@ def test_a_sheet_declaring_itself_too_wide_is_loaded_not_streamed(
     assert sorted(log) == [("loaded", "Goals"), ("streamed", "People")]
 
 
+@pytest.mark.parametrize("stray", [True, False])
+def test_a_sheet_declaring_no_width_is_streamed_unless_a_cell_lies_too_far_right(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stray: bool
+) -> None:
+    """With no ``<dimension>``, a stray value at XFD2 would pad every later row of the
+    stream to 16,384 cells (30,000 goals took 10 s to read): the byte scan finds it, and
+    the sheet is loaded as one declaring itself that wide is."""
+    import openpyxl
+
+    path = write_workbook(
+        tmp_path / "undeclared.xlsx",
+        [{"ID": "G1", "Title": "Grow", "Owner": "P1"}, {"ID": "G2", "Title": "Sell"}],
+        people=[{"ID": "P1", "Name": "Ann"}],
+    )
+    if stray:
+        book = openpyxl.load_workbook(path)
+        book["Goals"]["XFD2"] = "stray"
+        book.save(path)
+    drop_dimension(path)  # the goals, the first sheet
+    loaded, log = read_counting(path, monkeypatch)
+    assert [(g.id, g.owners) for g in loaded.goals] == [("G1", ("P1",)), ("G2", ())]
+    goals = "loaded" if stray else "streamed"
+    assert sorted(log) == [(goals, "Goals"), ("streamed", "People")]
+    assert [n.code for n in loaded.notices] == (["values-outside-columns"] if stray else [])
+
+
 def test_declared_width_reads_the_dimension_from_the_head_of_the_sheet(tmp_path: Path) -> None:
     from alignhealth.loaders.excel import declared_width, sheet_parts
 
@@ -716,6 +742,8 @@ def test_declared_width_reads_the_dimension_from_the_head_of_the_sheet(tmp_path:
         set_dimension(path, ref)
         assert declared_width(path, member) == width
     assert declared_width(path, "xl/worksheets/missing.xml") == 0
+    drop_dimension(path)
+    assert declared_width(path, member) is None
 
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme-goals.xlsx"

@@ -25,3 +25,8 @@ def set_dimension(path: Path, ref: str, member: str = "xl/worksheets/sheet1.xml"
         member,
         lambda xml: re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), xml),
     )
+
+
+def drop_dimension(path: Path, member: str = "xl/worksheets/sheet1.xml") -> Path:
+    """Make the sheet declare no size at all (some writers leave ``<dimension>`` out)."""
+    return rewrite_member(path, member, lambda xml: re.sub(rb"<dimension [^>]*/>", b"", xml))

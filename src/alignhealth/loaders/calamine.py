@@ -124,13 +124,20 @@ class _SheetLoader:
         self.scans = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan")
         #: Whether each sheet looked at so far is streamed (or loaded).
         self.streamed: dict[str, bool] = {}
+        #: Sheets that declare no width: their scans measure it.
+        self.undeclared: set[str] = set()
 
     def streams(self, name: str) -> bool:
         """Whether the sheet is streamed: an .xlsx's sheet not declaring itself too wide."""
         known = self.streamed.get(name)
         if known is None:
             member = self.parts.get(name)
-            known = member is not None and declared_width(self.path, member) <= STREAM_WIDTH
+            width = declared_width(self.path, member) if member is not None else 0
+            if width is None:
+                # No <dimension>: streamed unless its scan finds a cell past STREAM_WIDTH
+                # (a stray value at XFD5 would pad every later row to 16,384 cells).
+                self.undeclared.add(name)
+            known = member is not None and (width or 0) <= STREAM_WIDTH
             self.streamed[name] = known
         return known
 
@@ -139,8 +146,9 @@ class _SheetLoader:
             if name in self.parts and name not in self.scanned:
                 # calamine gives the merged ranges of a loaded sheet itself
                 merged = self.streams(name)
+                width = name in self.undeclared
                 self.scanned[name] = self.scans.submit(
-                    scan_sheet, self.path, self.parts[name], merged
+                    scan_sheet, self.path, self.parts[name], merged, width
                 )
             if not self.parts and name not in self.loads:
                 self.loads[name] = self.pool.submit(self._load, name)
@@ -158,7 +166,9 @@ class _SheetLoader:
         self.want([name])
         if self.streams(name):
             scan = self.scanned[name].result()
-            return self.book.stream_sheet_by_name(name), scan, scan.merged
+            if scan.widest <= STREAM_WIDTH:
+                return self.book.stream_sheet_by_name(name), scan, scan.merged
+            self.streamed[name] = False  # too wide after all: loaded, as a declared one
         load = self.loads.get(name)
         sheet, scan, merged = load.result() if load is not None else self._load(name)
         return _from_column_a(sheet), scan, merged

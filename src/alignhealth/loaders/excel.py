@@ -182,9 +182,9 @@ _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)?[0-9]*(?::([A-Z]+
 _HEAD = 1 << 16
 
 
-def declared_width(path: Path, member: str) -> int:
-    """How many columns the sheet's ``<dimension>`` declares (0 where it declares none):
-    from the head of its XML, without reading the cells."""
+def declared_width(path: Path, member: str) -> int | None:
+    """How many columns the sheet's ``<dimension>`` declares (None where it declares
+    none): from the head of its XML, without reading the cells."""
     try:
         with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
             head = stream.read(_HEAD)
@@ -192,7 +192,7 @@ def declared_width(path: Path, member: str) -> int:
         return 0
     match = _DIMENSION.search(head)
     if match is None:
-        return 0
+        return None
     last = match[2] or match[1]
     return column_index_from_string(last.decode("ascii")) if last else 0
 
@@ -236,14 +236,27 @@ class SheetScan:
     hidden_rows: list[int] = field(default_factory=list)
     bare_formulas: set[tuple[int, int]] = field(default_factory=set)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: The widest column any cell names, where it is past column ZZ and was asked for
+    #: (a sheet with no ``<dimension>`` to say how wide it is); else 0.
+    widest: int = 0
 
 
-def scan_sheet(path: Path, member: str | None, merged_ranges: bool = True) -> SheetScan:
+# A cell named by a column of three letters (AAA, the 703rd, onwards). Only a cell's r
+# attribute starts with a letter (a row's is its number): matched as a literal, the
+# pattern costs half a plain scan (0.04 s for the 50 MB of 100,000 goals), where one
+# that matched the cell's tag first cost six times as much.
+_FAR_CELL = re.compile(rb' r="([A-Z]{3})[0-9]')
+
+
+def scan_sheet(
+    path: Path, member: str | None, merged_ranges: bool = True, width: bool = False
+) -> SheetScan:
     """Merged ranges, hidden rows and formulas without a saved value, by a byte scan.
 
     A scan rather than a parse: these sit among or after the cell data, and a second full
     XML parse of a large sheet would cost as much as reading it. ``merged_ranges=False``
-    skips looking for merged ranges, for a reader that gives them itself.
+    skips looking for merged ranges, for a reader that gives them itself; ``width``
+    measures the widest column a cell names past ZZ (``SheetScan.widest``).
     """
     scan = SheetScan()
     if member is None:
@@ -252,6 +265,7 @@ def scan_sheet(path: Path, member: str | None, merged_ranges: bool = True) -> Sh
     hidden: list[int] = []
     formulas: list[tuple[bytes, bytes]] = []
     errors: list[tuple[bytes, bytes, bytes]] = []
+    far: set[bytes] = set()
     try:
         with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
             tail = b""
@@ -272,6 +286,8 @@ def scan_sheet(path: Path, member: str | None, merged_ranges: bool = True) -> Sh
                     formulas.extend(_BARE_FORMULA.findall(data))
                 if b"e" in data and b't="e"' in data:
                     errors.extend(_ERROR_CELL.findall(data))
+                if width:
+                    far.update(_FAR_CELL.findall(data))
                 # An element cut by the chunk boundary is whole in the next window.
                 tail = data[-4096:]
     except (KeyError, zipfile.BadZipFile, OSError):
@@ -286,6 +302,7 @@ def scan_sheet(path: Path, member: str | None, merged_ranges: bool = True) -> Sh
         (int(row), column_index_from_string(col.decode("ascii")) - 1): text.decode("utf-8")
         for col, row, text in errors
     }
+    scan.widest = max((column_index_from_string(c.decode("ascii")) for c in far), default=0)
     return scan
 
 
