@@ -545,3 +545,21 @@ def test_workbooks_checked_in_parallel_where_this_process_cannot_fork(
     written = {p.stem: json.loads(p.read_text()) for p in (tmp_path / "out").iterdir()}
     assert sorted(written) == sorted(p.stem for p in paths)
     assert written[orphaned.stem]["exit_code"] == 1
+
+
+def test_a_folder_whose_workbooks_are_in_its_subfolders_says_how_to_name_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alignhealth.testing import write_workbook
+
+    monkeypatch.chdir(tmp_path)
+    for client in ("acme", "beta"):
+        write_workbook(Path("clients", client, "goals.xlsx"), **simple_tree())
+    Path("clients", "notes").mkdir()
+    result = CliRunner().invoke(main, ["check", "clients", *AS_OF])
+    assert result.exit_code == 2
+    assert "clients: no workbooks in this folder" in result.stderr
+    assert "2 of its subfolders hold workbooks (acme, beta)" in result.stderr
+    assert "alignhealth check clients/*/" in result.stderr
+    named = cli("check", "clients/acme", "clients/beta", *AS_OF, "-q")
+    assert named.exit_code == 0, named.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -283,7 +284,7 @@ def expand_inputs(paths: Sequence[Path], ui: Ui) -> list[Path]:
         if not any(not f.name.startswith("~$") for f in found):
             raise UsageError(
                 f"{path}: no workbooks in this folder (.xlsx, .xlsm, .xls, .xlsb, "
-                ".ods or .csv), and no goals.csv"
+                f".ods or .csv), and no goals.csv{_in_subfolders(path)}"
             )
     once: dict[Path, Path] = {}
     for path in out:
@@ -292,6 +293,30 @@ def expand_inputs(paths: Sequence[Path], ui: Ui) -> list[Path]:
             again = "named twice" if first == path else f"it is {first}, named already"
             ui.note(f"skipped {path}: {again}")
     return list(once.values())
+
+
+def _in_subfolders(folder: Path) -> str:
+    """Where a folder's subfolders hold workbooks, how to name them (a folder's workbooks
+    are its own files, not its subfolders': a report folder beside them is not read)."""
+    try:
+        holding = sorted(
+            sub.name
+            for sub in folder.iterdir()
+            if sub.is_dir()
+            and (
+                is_csv_dataset(sub)
+                or any(f.suffix.lower() in WORKBOOK_SUFFIXES for f in sub.iterdir())
+            )
+        )
+    except OSError:
+        return ""
+    if not holding:
+        return ""
+    shown = ", ".join(holding[:3]) + (", ..." if len(holding) > 3 else "")
+    return (
+        f"; {len(holding)} of its subfolders hold workbooks ({shown}): name them, "
+        f"as in: alignhealth check {shlex.quote(folder.as_posix())}/*/"
+    )
 
 
 def _checker(
