@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -563,3 +564,56 @@ def test_a_folder_whose_workbooks_are_in_its_subfolders_says_how_to_name_them(
     assert "alignhealth check clients/*/" in result.stderr
     named = cli("check", "clients/acme", "clients/beta", *AS_OF, "-q")
     assert named.exit_code == 0, named.output
+
+
+def test_several_workbooks_are_annotated_by_the_workers_and_told_of_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each annotated copy (0.65 s for 1,000 goals in openpyxl) is made by the worker
+    that checked its workbook, beside the others; the notes come in input order."""
+    import os
+
+    from alignhealth.testing import write_workbook
+
+    module = sys.modules["alignhealth.cli.check"]  # the package names the command `check`
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("c", "a", "b"):
+        write_workbook(Path("books", f"{name}.xlsx"), **orphaned_tree())
+    made_in = Path("made-in")
+    real = module.annotate_copy
+
+    def witnessed(source: Path, findings: list[Any], target: Path) -> list[str]:
+        with made_in.open("a") as log:
+            log.write(f"{os.getpid()}\n")
+        return real(source, findings, target)
+
+    monkeypatch.setattr(module, "annotate_copy", witnessed)
+    result = cli("check", "books", *AS_OF, "--jobs", "2", "-f", "json:out/{stem}.json",
+                 "--annotate", "out/{stem}-flagged.xlsx")  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert sorted(p.name for p in Path("out").glob("*-flagged.xlsx")) == [
+        "a-flagged.xlsx",
+        "b-flagged.xlsx",
+        "c-flagged.xlsx",
+    ]
+    pids = made_in.read_text().split()
+    assert len(pids) == 3 and str(os.getpid()) not in pids
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: wrote")]
+    assert [n.split()[2] for n in notes] == [f"out/{n}-flagged.xlsx," for n in "abc"]
+
+
+def test_annotating_several_workbooks_into_one_file_is_refused_before_any_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alignhealth.testing import write_workbook
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("a", "b"):
+        write_workbook(Path("books", f"{name}.xlsx"), **orphaned_tree())
+    result = CliRunner().invoke(
+        main, ["check", "books", *AS_OF, "-f", "json:out/{stem}.json", "--annotate", "x.xlsx"]
+    )
+    assert result.exit_code == 2
+    assert "--annotate: with several workbooks the FILE must contain {stem}" in result.stderr
+    assert not Path("out").exists()  # nothing was checked

@@ -228,6 +228,8 @@ def check(
         host = plugin_host(no_plugins, plugin_modules)
         available = available_reporters(host)
         targets = parse_formats(formats, output, available, several=len(workbooks) > 1)
+        if annotate and len(workbooks) > 1 and "{stem}" not in annotate:
+            raise UsageError("--annotate: with several workbooks the FILE must contain {stem}")
         session = prepare(request, host)
         ui.describe_session(session)
         if workers > 1:
@@ -247,6 +249,8 @@ def check(
                     files=files,
                     quiet=ui.quiet,
                     keep_graph=any(available[t.name].uses_graph for t in targets),
+                    annotate=annotate,
+                    say=lambda said: tell(said, ui),
                 )
         else:
             with ui.progress() as progress:
@@ -254,7 +258,7 @@ def check(
                 results = [_check_one(session, path, request, debug) for path in workbooks]
         code = overall_exit_code([r.exit_code for r in results])
         render(results, targets, available, code, ui)
-        if annotate:
+        if annotate and workers == 1:
             annotate_all(results, annotate, ui)
     except AlignhealthError as exc:
         fail(exc.message)
@@ -295,6 +299,10 @@ def expand_inputs(paths: Sequence[Path], ui: Ui) -> list[Path]:
     return list(once.values())
 
 
+#: What writing an annotated copy has to say: ("warning" or "note", the text).
+Said = list[tuple[str, str]]
+
+
 def _in_subfolders(folder: Path) -> str:
     """Where a folder's subfolders hold workbooks, how to name them (a folder's workbooks
     are its own files, not its subfolders': a report folder beside them is not read)."""
@@ -328,23 +336,26 @@ def _checker(
     quiet: bool,
     keep_graph: bool,
     stems: dict[str, str],
-) -> Callable[[Path], RunResult]:
+    annotate: str | None,
+) -> Callable[[Path], tuple[RunResult, Said]]:
     """A worker's check of one workbook, with plugins, rules and ruleset resolved once per
     worker, not once per workbook (a portfolio of small workbooks spent a quarter of its
     time there). Its reports to files are written in the worker, beside the other
     workers' (rendering a report is part of a workbook's work); its graph goes back only
-    where a report still to be written reads it."""
+    where a report still to be written reads it. So is its annotated copy (``annotate``),
+    of which what there is to say goes back with the result."""
     host = plugin_host(no_plugins, modules)
     session = prepare(request, host)
     available = available_reporters(host)
 
-    def check_one(path: Path) -> RunResult:
+    def check_one(path: Path) -> tuple[RunResult, Said]:
         result = _check_one(session, path, request, debug)
         for target in files:
             _write_report(result, target, available, quiet, stems[str(path)])
+        said = annotate_one(result, annotate, stems[str(path)]) if annotate else []
         if not keep_graph:
             result.graph = None
-        return result
+        return result, said
 
     return check_one
 
@@ -360,26 +371,35 @@ def check_in_parallel(
     files: Sequence[FormatTarget] = (),
     quiet: bool = False,
     keep_graph: bool = True,
+    annotate: str | None = None,
+    say: Callable[[Said], None] | None = None,
 ) -> list[RunResult]:
     """Check workbooks in ``workers`` processes; results come back in input order, and a
     workbook that fails does not stop the others. ``progress`` is told of each workbook as
     it is done, in whatever order they end. Each workbook's reports to ``files`` (paths
     with ``{stem}``) are written by the worker that checked it. Without ``keep_graph`` the
     results come back without their graphs (``result.graph`` is None): no report still to
-    be written reads them, and a graph costs more to send than the rest of its result."""
+    be written reads them, and a graph costs more to send than the rest of its result.
+    With ``annotate``, each worker writes its workbook's annotated copy too, and ``say``
+    is given what there is to say of each, in input order."""
     stems = stems_of(workbooks)
-    args = (request, no_plugins, modules, debug, tuple(files), quiet, keep_graph, stems)
+    args = (request, no_plugins, modules, debug, tuple(files), quiet, keep_graph, stems, annotate)
 
-    def died(path: Path) -> RunResult:
+    def died(path: Path) -> tuple[RunResult, Said]:
         """The result, and its reports, of a workbook whose worker died, made here."""
         host = plugin_host(no_plugins, modules)
         result = unchecked(prepare(request, host), path, worker_died(path), EXIT_CRASH)
         for target in files:
             _write_report(result, target, available_reporters(host), quiet, stems[str(path)])
-        return result
+        return result, []
 
+    results = []
     found = map_workbooks(workbooks, _checker, args, workers, progress, died)
-    return list(in_input_order(found))
+    for result, said in in_input_order(found):
+        if say is not None:
+            say(said)
+        results.append(result)
+    return results
 
 
 def _check_one(session: Session, path: Path, request: CheckRequest, debug: bool) -> RunResult:
@@ -401,17 +421,28 @@ def _check_one(session: Session, path: Path, request: CheckRequest, debug: bool)
 
 def annotate_all(results: Sequence[RunResult], pattern: str, ui: Ui) -> None:
     """Write the annotated copy of each workbook that could be read."""
-    if len(results) > 1 and "{stem}" not in pattern:
-        raise UsageError("--annotate: with several workbooks the FILE must contain {stem}")
     stems = stems_of([Path(r.source.path) for r in results])
     for result in results:
-        if result.source.sha256 is None:
-            continue
-        source = Path(result.source.path)
-        target = Path(pattern.replace("{stem}", stems[result.source.path]))
-        for warning in annotate_copy(source, result.findings, target):
-            click.echo(click.style("warning: ", fg="yellow") + warning, err=True)
-        ui.note(f"wrote {target}, a copy of {source} with the flagged cells marked")
+        tell(annotate_one(result, pattern, stems[result.source.path]), ui)
+
+
+def annotate_one(result: RunResult, pattern: str, stem: str) -> Said:
+    """Write the annotated copy of a workbook that could be read (to ``pattern``, its
+    ``{stem}`` ``stem``); what there is to say of it, for the main process to tell."""
+    if result.source.sha256 is None:
+        return []
+    source = Path(result.source.path)
+    target = Path(pattern.replace("{stem}", stem))
+    said = [("warning", w) for w in annotate_copy(source, result.findings, target)]
+    return [*said, ("note", f"wrote {target}, a copy of {source} with the flagged cells marked")]
+
+
+def tell(said: Said, ui: Ui) -> None:
+    for kind, text in said:
+        if kind == "warning":
+            click.echo(click.style("warning: ", fg="yellow") + text, err=True)
+        else:
+            ui.note(text)
 
 
 _PRECEDENCE = {EXIT_INPUT: 3, EXIT_CRASH: 2, EXIT_FINDINGS: 1, EXIT_OK: 0}
