@@ -87,28 +87,32 @@ def map_workbooks(
                     raise
                 return died(paths[index])
 
+    done = 0
+
+    def ended(index: int) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress.workbooks(done, len(paths), str(paths[index]))
+
     if progress is not None:
         progress.workbooks(0, len(paths), None)
-    done = 0
     todo = list(range(len(paths)))
     while todo:
-        ended, broken = 0, []
+        broken = []
         for index, result in _as_each_ends(pool(min(workers, len(todo))), paths, todo):
             if isinstance(result, _Died):
                 broken.append(index)
                 continue
-            ended += 1
-            done += 1
-            if progress is not None:
-                progress.workbooks(done, len(paths), str(paths[index]))
+            ended(index)
             yield index, result
         broken.sort()  # into the order they were started in
-        suspects = broken[:workers] if broken and not ended else []
+        # The pool died before any of its workbooks was done: the one that killed it is
+        # among the first it started.
+        suspects = broken[:workers] if len(broken) == len(todo) else []
         for index in suspects:
             result = alone(index)
-            done += 1
-            if progress is not None:
-                progress.workbooks(done, len(paths), str(paths[index]))
+            ended(index)
             yield index, result
         todo = broken[len(suspects) :]
 

@@ -103,6 +103,14 @@ def combine(results: Sequence[RunResult]) -> Portfolio:
     )
 
 
+def display_names(workbooks: Sequence[Path], key: Callable[[Path], str]) -> dict[Path, str]:
+    """What to call each workbook in output and mail: its file name, or its ``key`` (a
+    path) where another of ``workbooks`` has the same file name (``clients/acme/goals.xlsx``
+    beside ``clients/beta/goals.xlsx``). Their files are named by :func:`file_stems`."""
+    counts = Counter(w.name for w in workbooks)
+    return {w: w.name if counts[w.name] == 1 else key(w) for w in workbooks}
+
+
 def file_stems(workbooks: Sequence[Path], key: Callable[[Path], str]) -> dict[Path, str]:
     """The name each workbook's report files start with, unique among ``workbooks``: its
     file name without the suffix where no other workbook's is the same. Where two share

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
-from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -151,14 +149,6 @@ class Audit:
             return workbook.resolve().relative_to(self.base.resolve()).as_posix()
         except ValueError:
             return str(workbook.resolve())
-
-    def names(self, workbooks: Sequence[Path]) -> dict[Path, str]:
-        """What the audit calls each workbook in its mail and its output: its file name,
-        or its :meth:`key` where another workbook of the audit has the same file name
-        (``clients/acme/goals.xlsx`` beside ``clients/beta/goals.xlsx``). Its files are
-        named by :func:`alignhealth.portfolio.file_stems`, from the same keys."""
-        counts = Counter(w.name for w in workbooks)
-        return {w: w.name if counts[w.name] == 1 else self.key(w) for w in workbooks}
 
     @property
     def database(self) -> Path:

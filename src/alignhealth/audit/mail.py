@@ -50,7 +50,7 @@ class Digest:
     #: People sheet: those with an e-mail address).
     contacts: dict[str, Contact] = field(default_factory=dict)
     #: What the audit calls the workbook (its file name, unless another of the audit's
-    #: workbooks has the same one: ``Audit.names``); the file name when not given.
+    #: workbooks has the same one: ``portfolio.display_names``); else its file name.
     name: str = ""
 
     @property

@@ -28,8 +28,9 @@ from alignhealth.engine import (
 from alignhealth.outfiles import write_whole
 from alignhealth.plugins import PluginHost
 from alignhealth.pool import in_input_order, map_workbooks, worker_died
-from alignhealth.portfolio import file_stems
+from alignhealth.portfolio import display_names, file_stems
 from alignhealth.progress import PortfolioProgress
+from alignhealth.reporters.base import Reporter
 from alignhealth.runresult import RunResult
 from alignhealth.sharing import can_fork
 
@@ -58,15 +59,17 @@ def _check_formats(audit: Audit, host: PluginHost) -> None:
             raise DeliveryError(f"[reports] formats: unknown format {name!r}")
 
 
-def _write_reports(audit: Audit, result: RunResult, host: PluginHost, stem: str) -> list[Path]:
-    formats = audit.config.reports.formats
-    if not formats:
-        return []
-    available = available_reporters(host)
+#: The file extension of a report format, where it is not the format's name.
+_EXTENSIONS = {"markdown": "md", "junit": "xml"}
+
+
+def _write_reports(
+    audit: Audit, result: RunResult, available: dict[str, type[Reporter]], stem: str
+) -> list[Path]:
     folder = audit.resolve(audit.config.reports.folder)
     written = []
-    for name in formats:
-        extension = {"markdown": "md", "junit": "xml"}.get(name, name)
+    for name in audit.config.reports.formats:
+        extension = _EXTENSIONS.get(name, name)
         path = folder / f"{stem}-{result.as_of.isoformat()}.{extension}"
         write_whole(path, available[name](destination=path).render(result))
         written.append(path)
@@ -117,13 +120,13 @@ class AuditCheck:
         self.audit = audit
         self.session = session
         self.request = request
-        self.host = host
+        self.available = available_reporters(host)
         self.stems = stems
 
     def __call__(self, workbook: Path) -> Checked:
         result = check_workbook(self.session, workbook, self.request)
         try:
-            reports = _write_reports(self.audit, result, self.host, self.stems[workbook])
+            reports = _write_reports(self.audit, result, self.available, self.stems[workbook])
             email = self.audit.config.email
             wanted = email is not None and email.enabled and email.per_leader
             contacts = _contacts(result) if wanted else {}
@@ -193,7 +196,7 @@ def run_audit(
     # --dry-run, each workbook's are written to the outbox as soon as they are made.
     messages: list[Message] = []
     email = config.email
-    names = audit.names(workbooks)
+    names = display_names(workbooks, audit.key)
     stems = file_stems(workbooks, audit.key)
     try:
         if workers > 1:
@@ -264,10 +267,7 @@ def _digest(
     else:
         run_id, changes = 0, _unrecorded(history, key, result)
     trend = history.trend(key) if history is not None else []
-    attach = {
-        "md" if f == "markdown" else "xml" if f == "junit" else f
-        for f in (email.attach if email else [])
-    }
+    attach = {_EXTENSIONS.get(f, f) for f in (email.attach if email else [])}
     return Digest(
         result,
         changes,

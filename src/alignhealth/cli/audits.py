@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 import click
@@ -21,6 +20,7 @@ from alignhealth.cli.common import (
     plugin_options,
 )
 from alignhealth.errors import AlignhealthError, UsageError
+from alignhealth.portfolio import display_names
 from alignhealth.reporters.safe import terminal_safe
 
 
@@ -184,13 +184,12 @@ def history_command(
             click.echo("no runs recorded")
             return
         click.echo(summarize_runs(runs))
-        keys = list(dict.fromkeys(r.workbook for r in runs))
-        # A workbook's file name, or its whole key where two share one (as audits do).
-        shared = Counter(Path(key).name for key in keys)
-        for key in keys:
+        keys = {Path(key): key for key in dict.fromkeys(r.workbook for r in runs)}
+        # Named as the audit names them: by file name, or by key where two share one.
+        names = display_names(list(keys), keys.__getitem__)
+        for path, key in keys.items():
             scores = [r.health_score for r in runs if r.workbook == key]
             trend = " -> ".join("-" if s is None else str(s) for s in scores[-8:])
-            name = Path(key).name if shared[Path(key).name] == 1 else key
-            click.echo(f"trend {name}: {trend}")
+            click.echo(f"trend {names[path]}: {trend}")
     finally:
         history.close()

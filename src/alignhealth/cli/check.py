@@ -94,11 +94,6 @@ def parse_formats(
     return targets
 
 
-def _write(target: FormatTarget, content: str | bytes, stem: str | None = None) -> None:
-    assert target.path is not None
-    write_whole(Path(target.path.replace("{stem}", stem) if stem else target.path), content)
-
-
 @click.command()
 @click.argument("workbooks", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -496,7 +491,7 @@ def _write_report(
     ``stem``: the workbook's, from :func:`stems_of`)."""
     assert target.path is not None
     reporter = available[target.name](quiet=quiet, destination=Path(target.path))
-    _write(target, reporter.render(result), stem)
+    write_whole(Path(target.path.replace("{stem}", stem)), reporter.render(result))
 
 
 def stems_of(workbooks: Sequence[Path]) -> dict[str, str]:
