@@ -11,11 +11,12 @@ the graph, run every default rule, render the JSON report. It prints
 the seconds and peak memory of each phase, the ratio of each size's time to the previous
 size's (linear is 10x for 10x the goals), the slowest rules and their own ratios, the
 time of a bare python-calamine read of the same file (the reference the check is measured
-against; BENCH_OPENPYXL=1 adds openpyxl's), and checks that every planted problem was
-found. With ``--repeat N`` each check and each bare read runs N times, taken in turns, and
-the medians are shown (with the spread of the check's total): on a shared machine one
-run can be 10% off. The sizes take turns too: each of the N rounds runs every size once
-(progress on stderr), and the figures are printed once all have run.
+against; BENCH_OPENPYXL=1 adds openpyxl's), checks that every planted problem was found,
+and ends with the targets of issue #8, each met or missed by these figures. With
+``--repeat N`` each check and each bare read runs N times, taken in turns, and the medians
+are shown (with the spread of the check's total): on a shared machine one run can be 10%
+off. The sizes take turns too: each of the N rounds runs every size once (progress on
+stderr), and the figures are printed once all have run.
 """
 
 from __future__ import annotations
@@ -390,7 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     for (small, a), (big, b) in itertools.pairwise(results):
         factor = big / small
         print(f"\n{small:,} -> {big:,} goals ({factor:.0f}x):")
-        for phase in ("read", "graph", "rules", "report", "check (read to report)"):
+        phases = ("calamine read (reference)", "read", "graph", "rules", "report")
+        for phase in (*phases, "check (read to report)"):
             ratio = b["times"][phase] / max(a["times"][phase], 1e-9)
             print(f"  {LABELS.get(phase, phase):<28} {ratio:6.1f}x")
         ratio = b["validate"] / max(a["validate"], 1e-9)
@@ -403,7 +405,47 @@ def main(argv: list[str] | None = None) -> int:
         for code in slow:
             ratio = b["rules"][code] / max(a["rules"][code], 1e-6)
             print(f"    {code}  {b['rules'][code]:7.3f} s  {ratio:6.1f}x")
+    print_targets(results)
     return 0
+
+
+#: The targets of issue #8: the check at most this many times the bare calamine read, at
+#: these sizes and up (below them a check's fixed costs outweigh a read of a small file);
+#: its processes' peak memory, all at once, below this; and each size's time at most
+#: this share more than in proportion to the previous size's (10x the goals, 11x the time).
+TARGET_RATIO = 2.0
+TARGET_RATIO_FROM = 100_000
+TARGET_MEMORY_MB = 4096
+TARGET_GROWTH = 1.1
+
+
+def print_targets(results: list[tuple[int, dict[str, Any]]]) -> None:
+    """Whether each of the issue's targets was met by these medians, figure by figure."""
+
+    def verdict(met: bool) -> str:
+        return "met" if met else "MISSED"
+
+    print("\ntargets:")
+    for size, result in results:
+        ratio = result["times"]["ratio to the calamine read"]
+        if size >= TARGET_RATIO_FROM:
+            print(
+                f"  {size:>9,} goals: check {ratio:.2f}x the calamine read "
+                f"(at most {TARGET_RATIO:g}x): {verdict(ratio <= TARGET_RATIO)}"
+            )
+        together = result["together_mb"]
+        if together is not None:
+            print(
+                f"  {size:>9,} goals: {together:,.0f} MB at most, its processes at once "
+                f"(under {TARGET_MEMORY_MB:,} MB): {verdict(together < TARGET_MEMORY_MB)}"
+            )
+    for (small, a), (big, b) in itertools.pairwise(results):
+        growth = b["times"]["check (read to report)"] / a["times"]["check (read to report)"]
+        limit = TARGET_GROWTH * big / small
+        print(
+            f"  {small:,} -> {big:,} goals: check {growth:.2f}x the time (at most "
+            f"{limit:.1f}x): {verdict(growth <= limit)}"
+        )
 
 
 if __name__ == "__main__":

@@ -35,6 +35,21 @@ def test_benchmark_prints_phases_ratios_and_memory_for_each_size(tmp_path: Path)
     assert len(re.findall(r"ratio to the calamine read\s+\d+\.\d+ x", out)) == 2
     assert re.search(r"all at once \d+ MB", out), out
     assert "200 -> 400 goals (2x):" in out
+    assert re.search(r"^  calamine read \(reference\)\s+\d+\.\dx$", out, re.M), out
+    # the targets, each judged by the figures it prints (no 2x target below 100,000 goals)
+    memory_targets = re.findall(
+        r"^\s+([\d,]+) goals: (\d[\d,]*) MB at most.*: (met|MISSED)$", out, re.M
+    )
+    assert [size for size, _, _ in memory_targets] == ["200", "400"], out
+    for _, held, verdict in memory_targets:
+        assert verdict == ("met" if int(held.replace(",", "")) < 4096 else "MISSED")
+    (growth,) = re.findall(
+        r"^  200 -> 400 goals: check (\d+\.\d+)x the time \(at most 2\.2x\): (met|MISSED)$",
+        out,
+        re.M,
+    )
+    assert growth[1] == ("met" if float(growth[0]) <= 2.2 else "MISSED"), out
+    assert "the calamine read (at most" not in out
     # where the processor time went: the processes' own code, and the kernel's page faults
     used = r"^  processor time\s+(\d+\.\d+) s user, (\d+\.\d+) s kernel, ([\d,]+) page faults"
     times = re.findall(used, out, re.M)
@@ -136,3 +151,34 @@ def test_the_mail_benchmark_sends_every_message_at_each_number_of_connections() 
     for _, seconds, rate in rows:
         assert abs(24 / float(seconds) - float(rate)) < 0.5 + 0.01 * float(rate), out
     assert "every message received, once" in out
+
+
+def test_the_targets_are_judged_met_or_missed_by_their_figures(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sys.path.insert(0, str(RUN.parent))
+    try:
+        import run as bench
+    finally:
+        sys.path.remove(str(RUN.parent))
+
+    def result(check: float, read: float, held: float) -> dict[str, object]:
+        times = {"check (read to report)": check, "ratio to the calamine read": check / read}
+        return {"times": times, "together_mb": held}
+
+    bench.print_targets(
+        [
+            (100_000, result(2.0, 1.25, 300)),
+            (1_000_000, result(22.5, 10.0, 4200)),
+            (10_000_000, result(240.0, 150.0, 3900)),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert "100,000 goals: check 1.60x the calamine read (at most 2x): met" in out
+    assert "1,000,000 goals: check 2.25x the calamine read (at most 2x): MISSED" in out
+    assert (
+        "1,000,000 goals: 4,200 MB at most, its processes at once (under 4,096 MB): MISSED" in out
+    )
+    assert "10,000,000 goals: 3,900 MB at most, its processes at once (under 4,096 MB): met" in out
+    assert "100,000 -> 1,000,000 goals: check 11.25x the time (at most 11.0x): MISSED" in out
+    assert "1,000,000 -> 10,000,000 goals: check 10.67x the time (at most 11.0x): met" in out
