@@ -141,3 +141,35 @@ class Recorder:
         self.results.append(result)
         if self.fail:
             raise OSError("the notification server is down")
+
+
+class PeersAtLevelRule(Rule):
+    __doc__ = _DOC
+    code = "ZZ010"
+    name = "walks-every-goal-per-goal"
+    summary = "Counts each goal's peers by walking every goal (quadratic)"
+    default_severity = Severity.INFO
+
+    def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
+        goals = list(ctx.graph.goals.values())
+        for goal in goals:
+            peers = sum(1 for other in goals if other.level == goal.level)
+            if peers > 1000:
+                yield ctx.at(goal, "level", f"goal {goal.id} has {peers} peers")
+
+
+class QuietRule(Rule):
+    __doc__ = _DOC
+    code = "ZZ011"
+    name = "looks-at-nothing"
+    summary = "Does the same work whatever the rows"
+    default_severity = Severity.INFO
+
+    def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
+        return iter(())
+
+
+class GrowthRules:
+    @hookimpl
+    def get_rules(self) -> list[type[Rule]]:
+        return [PeersAtLevelRule, QuietRule]

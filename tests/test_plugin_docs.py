@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import runpy
 import sys
 from pathlib import Path
 
@@ -68,6 +69,23 @@ def test_the_tutorial_plugin_works(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert [c.expect for c in cases] == [{"G1"}, set()]
         for case in cases:
             assert flagged(case.run(plugins=[("acme-rules", acme_rules)])) == case.expect
+        # the tutorial's tests, as a plugin author copies them
+        tests = tmp_path / "tests"
+        (tests / "cases").mkdir(parents=True)
+        (tests / "cases" / "ACME.toml").write_text(toml[2])
+        (tests / "test_acme.py").write_text(python[2])
+        sample = runpy.run_path(str(tests / "test_acme.py"))
+        ran = [name for name in sample if name.startswith("test_")]
+        assert ran == [
+            "test_case",
+            "test_contract",
+            "test_options",
+            "test_work_grows_in_proportion_to_the_rows",
+        ]
+        for case in sample["CASES"]:
+            sample["test_case"](case)
+        for name in ran[1:]:
+            sample[name]()
     finally:
         for name in [m for m in sys.modules if m.startswith("acme_rules")]:
             del sys.modules[name]

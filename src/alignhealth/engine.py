@@ -285,6 +285,20 @@ def sharing_order(codes: Sequence[str], registry: RuleRegistry) -> list[str]:
     return sorted(codes, key=position)
 
 
+def blank_outcome(session: Session, code: str) -> RuleOutcome:
+    """The outcome of a selected rule before it runs (:func:`run_one` fills it in)."""
+    rule = session.registry.rules[code]
+    return RuleOutcome(
+        code=code,
+        name=rule.rule.name,
+        plugin=rule.plugin,
+        summary=rule.rule.summary,
+        severity=session.config.severities[code],
+        groups=list(rule.rule.groups),
+        status="ok",
+    )
+
+
 def run_rules(
     session: Session, graph: OrgGraph, meanwhile: Callable[[], object] | None = None
 ) -> tuple[list[Finding], list[RuleOutcome], bool]:
@@ -299,18 +313,7 @@ def run_rules(
     """
     config = session.config
     run = RunState()
-    outcomes = {
-        code: RuleOutcome(
-            code=code,
-            name=session.registry.rules[code].rule.name,
-            plugin=session.registry.rules[code].plugin,
-            summary=session.registry.rules[code].rule.summary,
-            severity=config.severities[code],
-            groups=list(session.registry.rules[code].rule.groups),
-            status="ok",
-        )
-        for code in config.selected
-    }
+    outcomes = {code: blank_outcome(session, code) for code in config.selected}
     phases: dict[str, list[str]] = {"check": [], "report": []}
     for code in config.selected:
         phases[session.registry.rules[code].rule.phase].append(code)

@@ -13,6 +13,7 @@ import pytest
 
 from alignhealth.testing import (
     RuleCase,
+    assert_linear,
     assert_plugin_contract,
     flagged,
     load_cases,
@@ -117,3 +118,33 @@ def test_the_preset_loads_and_selects_the_rules(tmp_path: Path) -> None:
     assert {"OKRQ001", "OKRQ002", "OKRQ003", "AH105"} <= set(doc["ruleset"]["selected"])
     missing = cli("check", str(book), "--ruleset", "okr-quality", "--no-plugins")
     assert missing.returncode == 2 and "unknown ruleset 'okr-quality'" in missing.stderr
+
+
+def okrs(n: int) -> dict[str, list[dict[str, object]]]:
+    """About n rows of objectives and key results, each rule's problem among them: a
+    fifth of the objectives have one key result, every other key result is worded as a
+    task, every third has no baseline."""
+    goals: list[dict[str, object]] = []
+    for o in range(max(1, n // 4)):
+        goals.append({"ID": f"O{o}", "Title": f"Delight segment {o}", "Type": "Objective"})
+        for _ in range(1 if o % 5 == 0 else 3):
+            kr = len(goals)
+            goals.append(
+                {
+                    "ID": f"KR{kr}",
+                    "Title": ("Launch portal " if kr % 2 else "Raise NPS ") + str(kr),
+                    "Type": "Key Result",
+                    "Parent": f"O{o}",
+                    "Baseline": None if kr % 3 == 0 else 10,
+                    "Target": 40,
+                }
+            )
+    return {"goals": goals}
+
+
+@pytest.mark.parametrize("code", ["OKRQ001", "OKRQ002", "OKRQ003"])
+def test_each_rule_does_work_in_proportion_to_the_rows(code: str) -> None:
+    rows = okrs(250)
+    assert run_rule(code, **rows, plugins=PLUGIN), "the rows must give the rule findings"
+    before, after = assert_linear(code, okrs, plugins=PLUGIN)
+    assert after > 4 * before

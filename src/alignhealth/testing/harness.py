@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from alignhealth.engine import CheckRequest, make_host, prepare, run_rules
+from alignhealth.engine import CheckRequest, Session, make_host, prepare, run_rules
 from alignhealth.findings import Finding, RuleOutcome
 from alignhealth.graph import OrgGraph
 from alignhealth.loaders.raw import RawSheet, RawWorkbook, RowStream
@@ -115,7 +115,7 @@ def build_graph(
     return OrgGraph(loaded, as_of=as_of, levels=level_order)
 
 
-def run_rule(
+def prepared_rule(
     code: str,
     goals: Rows = (),
     *,
@@ -129,16 +129,10 @@ def run_rule(
     as_of: dt.date = DEFAULT_AS_OF,
     plugins: Sequence[tuple[str, object]] = (),
     modules: Sequence[str] = (),
-    outcome: RuleOutcome | None = None,
-) -> list[Finding]:
-    """Run one rule (by code or name) with ``options`` over rows, as the engine would.
-
-    ``suppress`` takes ``[[suppress]]`` entries as dicts. A rule of the ``report`` phase
-    (AH9) runs after every check rule of the default selection, so it sees their findings
-    and suppressions. Third-party plugins are not autoloaded: name the ones the test needs
-    in ``plugins`` (``(name, module_or_object)``) or ``modules``. A rule that is skipped
-    returns no findings; pass ``outcome`` to see why. A rule that crashes raises.
-    """
+) -> tuple[Session, str, OrgGraph]:
+    """What :func:`run_rule` runs a rule with: the session (the rule selected, with its
+    options; a ``report`` rule after every check rule), the rule's code (``code`` may be
+    its name) and the graph of the rows."""
     host = make_host(autoload=False, modules=modules, plugins=plugins)
     request = CheckRequest(as_of=as_of, settings=dict(settings or {}))
     session = prepare(request, host)
@@ -171,14 +165,55 @@ def run_rule(
         as_of=config.settings.as_of,
         levels=config.settings.levels,
     )
+    return session, registered.code, graph
+
+
+def run_rule(
+    code: str,
+    goals: Rows = (),
+    *,
+    people: Rows | None = None,
+    projects: Rows | None = None,
+    reviews: Rows | None = None,
+    levels: Rows | None = None,
+    options: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    suppress: Sequence[Mapping[str, Any]] = (),
+    as_of: dt.date = DEFAULT_AS_OF,
+    plugins: Sequence[tuple[str, object]] = (),
+    modules: Sequence[str] = (),
+    outcome: RuleOutcome | None = None,
+) -> list[Finding]:
+    """Run one rule (by code or name) with ``options`` over rows, as the engine would.
+
+    ``suppress`` takes ``[[suppress]]`` entries as dicts. A rule of the ``report`` phase
+    (AH9) runs after every check rule of the default selection, so it sees their findings
+    and suppressions. Third-party plugins are not autoloaded: name the ones the test needs
+    in ``plugins`` (``(name, module_or_object)``) or ``modules``. A rule that is skipped
+    returns no findings; pass ``outcome`` to see why. A rule that crashes raises.
+    """
+    session, code, graph = prepared_rule(
+        code,
+        goals,
+        people=people,
+        projects=projects,
+        reviews=reviews,
+        levels=levels,
+        options=options,
+        settings=settings,
+        suppress=suppress,
+        as_of=as_of,
+        plugins=plugins,
+        modules=modules,
+    )
     findings, outcomes, crashed = run_rules(session, graph)
-    mine = next(o for o in outcomes if o.code == registered.code)
+    mine = next(o for o in outcomes if o.code == code)
     if outcome is not None:
         for name in RuleOutcome.model_fields:
             setattr(outcome, name, getattr(mine, name))
     if crashed:
         raise RuntimeError(f"a rule crashed: {[o.reason for o in outcomes if o.status == 'error']}")
-    return [f for f in findings if f.code == registered.code]
+    return [f for f in findings if f.code == code]
 
 
 def flagged(findings: Iterable[Finding]) -> set[str]:
