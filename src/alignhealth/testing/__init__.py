@@ -17,6 +17,7 @@ from alignhealth.testing.cases import RuleCase, load_cases
 from alignhealth.testing.contract import assert_plugin_contract, plugin_problems
 from alignhealth.testing.growth import assert_linear, bytecodes, rule_bytecodes
 from alignhealth.testing.harness import (
+    RuleInputs,
     build_graph,
     flagged,
     load_rows,
@@ -26,6 +27,7 @@ from alignhealth.testing.harness import (
 
 __all__ = [
     "RuleCase",
+    "RuleInputs",
     "assert_linear",
     "assert_plugin_contract",
     "build_graph",

@@ -22,11 +22,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from types import FrameType
-from typing import Any
+from typing import Any, Unpack
 
 from alignhealth.engine import blank_outcome, run_one
 from alignhealth.rules.base import RunState
-from alignhealth.testing.harness import Rows, prepared_rule
+from alignhealth.testing.harness import Rows, RuleInputs, prepared_rule
 
 #: How much more than in proportion a rule's work may grow between two sizes (a constant
 #: part, a few more findings): linear work for 8x the rows stays under 10x, a walk per
@@ -36,7 +36,8 @@ SLACK = 1.25
 
 def bytecodes(work: Callable[..., object], *args: Any, **kwargs: Any) -> int:
     """The bytecode instructions the interpreter executes while ``work(*args, **kwargs)``
-    runs (in this thread; code in C counts as the one instruction that called it)."""
+    runs (in this thread; code in C counts as the one instruction that called it). A
+    tracer already set (a coverage tool, a debugger) is paused meanwhile and set again."""
     executed = 0
 
     def trace(frame: FrameType, event: str, arg: Any) -> Callable[..., Any]:
@@ -57,13 +58,13 @@ def bytecodes(work: Callable[..., object], *args: Any, **kwargs: Any) -> int:
     return executed
 
 
-def rule_bytecodes(code: str, rows: Mapping[str, Any], **kwargs: Any) -> int:
+def rule_bytecodes(code: str, rows: Mapping[str, Any], **inputs: Unpack[RuleInputs]) -> int:
     """The bytecodes one rule executes over ``rows`` (the keyword arguments of
-    :func:`~alignhealth.testing.run_rule`: ``goals``, ``people``, ...; ``kwargs`` take
+    :func:`~alignhealth.testing.run_rule`: ``goals``, ``people``, ...; ``inputs`` take
     the rest: ``options``, ``plugins``...): its own run, not the reading of the rows or the
     graph's making. Raises ``AssertionError`` if the rule skipped or crashed, as there was
     then no work to count."""
-    session, code, graph = prepared_rule(code, **rows, **kwargs)
+    session, code, graph = prepared_rule(code, **rows, **inputs)
     outcome = blank_outcome(session, code)
     executed = bytecodes(run_one, session, code, graph, RunState(), outcome)
     if outcome.status not in ("ok", "findings"):
@@ -78,7 +79,7 @@ def assert_linear(
     make_rows: Callable[[int], Mapping[str, Rows]],
     sizes: tuple[int, int] = (250, 2000),
     slack: float = SLACK,
-    **kwargs: Any,
+    **inputs: Unpack[RuleInputs],
 ) -> tuple[int, int]:
     """Assert that a rule's work over ``make_rows(n)`` grows at most ``slack`` times more
     than ``n`` does from the first size to the second; return the two counts.
@@ -86,13 +87,13 @@ def assert_linear(
     ``make_rows(n)`` gives the rows of a workbook of size ``n`` as keyword arguments of
     :func:`~alignhealth.testing.run_rule` (``{"goals": [...], "people": [...]}``); make
     the rows the rule flags grow with ``n`` too, so that making findings is measured.
-    ``kwargs`` go to the rule as to ``run_rule`` (``options``, ``settings``,
+    ``inputs`` go to the rule as to ``run_rule`` (``options``, ``settings``,
     ``plugins``...).
     """
     small, large = sizes
     if not 0 < small < large:
         raise ValueError(f"sizes must grow: {sizes}")
-    before, after = (rule_bytecodes(code, make_rows(n), **kwargs) for n in sizes)
+    before, after = (rule_bytecodes(code, make_rows(n), **inputs) for n in sizes)
     growth, limit = after / max(before, 1), slack * large / small
     if growth > limit:
         raise AssertionError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from alignhealth.engine import CheckRequest, Session, make_host, prepare, run_rules
 from alignhealth.findings import Finding, RuleOutcome
@@ -115,36 +115,46 @@ def build_graph(
     return OrgGraph(loaded, as_of=as_of, levels=level_order)
 
 
+class RuleInputs(TypedDict, total=False):
+    """The keyword arguments of :func:`run_rule` besides ``goals``: the other sheets' rows,
+    the rule's ``options``, the run's ``settings``, ``[[suppress]]`` entries, the as-of
+    date (default 2026-11-15) and the ``plugins`` or ``modules`` the rule comes from."""
+
+    people: Rows | None
+    projects: Rows | None
+    reviews: Rows | None
+    levels: Rows | None
+    options: Mapping[str, Any] | None
+    settings: Mapping[str, Any] | None
+    suppress: Sequence[Mapping[str, Any]]
+    as_of: dt.date
+    plugins: Sequence[tuple[str, object]]
+    modules: Sequence[str]
+
+
 def prepared_rule(
-    code: str,
-    goals: Rows = (),
-    *,
-    people: Rows | None = None,
-    projects: Rows | None = None,
-    reviews: Rows | None = None,
-    levels: Rows | None = None,
-    options: Mapping[str, Any] | None = None,
-    settings: Mapping[str, Any] | None = None,
-    suppress: Sequence[Mapping[str, Any]] = (),
-    as_of: dt.date = DEFAULT_AS_OF,
-    plugins: Sequence[tuple[str, object]] = (),
-    modules: Sequence[str] = (),
+    code: str, goals: Rows = (), **inputs: Unpack[RuleInputs]
 ) -> tuple[Session, str, OrgGraph]:
     """What :func:`run_rule` runs a rule with: the session (the rule selected, with its
     options; a ``report`` rule after every check rule), the rule's code (``code`` may be
     its name) and the graph of the rows."""
-    host = make_host(autoload=False, modules=modules, plugins=plugins)
-    request = CheckRequest(as_of=as_of, settings=dict(settings or {}))
+    host = make_host(
+        autoload=False, modules=inputs.get("modules", ()), plugins=inputs.get("plugins", ())
+    )
+    request = CheckRequest(
+        as_of=inputs.get("as_of", DEFAULT_AS_OF), settings=dict(inputs.get("settings") or {})
+    )
     session = prepare(request, host)
     registered = session.registry.get(code)
     if registered is None:
         raise LookupError(f"no rule {code!r} is registered")
     config = session.config
+    options = inputs.get("options")
     if options:
         config.options[registered.code] = registered.rule.Options.model_validate(options)
     config.ruleset.suppressions = [
         Suppression(SuppressionEntry.model_validate(entry), "test.toml", index)
-        for index, entry in enumerate(suppress)
+        for index, entry in enumerate(inputs.get("suppress", ()))
     ]
     if registered.rule.phase == "report":
         config.selected = sorted(
@@ -156,10 +166,10 @@ def prepared_rule(
     graph = OrgGraph(
         load_rows(
             goals,
-            people=people,
-            projects=projects,
-            reviews=reviews,
-            levels=levels,
+            people=inputs.get("people"),
+            projects=inputs.get("projects"),
+            reviews=inputs.get("reviews"),
+            levels=inputs.get("levels"),
             date_order=config.settings.date_order,
         ),
         as_of=config.settings.as_of,
@@ -172,19 +182,11 @@ def run_rule(
     code: str,
     goals: Rows = (),
     *,
-    people: Rows | None = None,
-    projects: Rows | None = None,
-    reviews: Rows | None = None,
-    levels: Rows | None = None,
-    options: Mapping[str, Any] | None = None,
-    settings: Mapping[str, Any] | None = None,
-    suppress: Sequence[Mapping[str, Any]] = (),
-    as_of: dt.date = DEFAULT_AS_OF,
-    plugins: Sequence[tuple[str, object]] = (),
-    modules: Sequence[str] = (),
     outcome: RuleOutcome | None = None,
+    **inputs: Unpack[RuleInputs],
 ) -> list[Finding]:
-    """Run one rule (by code or name) with ``options`` over rows, as the engine would.
+    """Run one rule (by code or name) over rows, as the engine would: ``goals`` and the
+    :class:`RuleInputs` (``people=...``, ``options=...``, ``plugins=...``).
 
     ``suppress`` takes ``[[suppress]]`` entries as dicts. A rule of the ``report`` phase
     (AH9) runs after every check rule of the default selection, so it sees their findings
@@ -192,20 +194,7 @@ def run_rule(
     in ``plugins`` (``(name, module_or_object)``) or ``modules``. A rule that is skipped
     returns no findings; pass ``outcome`` to see why. A rule that crashes raises.
     """
-    session, code, graph = prepared_rule(
-        code,
-        goals,
-        people=people,
-        projects=projects,
-        reviews=reviews,
-        levels=levels,
-        options=options,
-        settings=settings,
-        suppress=suppress,
-        as_of=as_of,
-        plugins=plugins,
-        modules=modules,
-    )
+    session, code, graph = prepared_rule(code, goals, **inputs)
     findings, outcomes, crashed = run_rules(session, graph)
     mine = next(o for o in outcomes if o.code == code)
     if outcome is not None:
