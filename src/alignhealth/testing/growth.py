@@ -9,12 +9,11 @@ calls out of loops over goals, people or projects::
 
     from alignhealth.testing import assert_linear
 
-    def rows(n):
-        return {"goals": [{"ID": f"G{i}", "Title": "T", "Parent": f"G{i // 3}" if i else None}
-                          for i in range(n)]}
+    def top_goals(n):  # n goals the rule flags: its findings grow with n too
+        return {"goals": [{"ID": f"G{i}", "Title": "Top", "Start": "2024-01-01"} for i in range(n)]}
 
     def test_linear():
-        assert_linear("ACME001", rows, plugins=[("acme-rules", acme_rules)])
+        assert_linear("ACME001", top_goals, plugins=[("acme-rules", acme_rules)])
 """
 
 from __future__ import annotations
