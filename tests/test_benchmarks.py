@@ -92,6 +92,16 @@ def test_repeated_runs_take_the_sizes_in_turns_and_show_medians_and_the_spread(
     assert len(spreads) == len(medians) == 2, out
     for (low, high), median in zip(spreads, medians, strict=True):
         assert float(low) <= float(median) <= float(high)
+    # the growth within each round, beside the growth of the medians
+    (each,) = re.findall(r"^  check, round by round\s+(\d+\.\dx) (\d+\.\dx)$", out, re.M)
+    totals = [
+        float(t)
+        for t in re.findall(r"^round \d of 2: [\d,]+ goals, check (\d+\.\d+) s", done.stderr, re.M)
+    ]
+    # (the seconds on stderr are rounded: a ratio of them may differ in its last digit)
+    expected = [totals[1] / totals[0], totals[3] / totals[2]]
+    for shown, ratio in zip(each, expected, strict=True):
+        assert abs(float(shown[:-1]) - ratio) <= 0.11, (each, totals)
 
 
 def test_the_cache_step_walks_print_their_times_and_growth() -> None:
