@@ -25,6 +25,7 @@ from alignhealth.reporters.jsonl import JsonlReporter
 from alignhealth.reporters.junit import JunitReporter
 from alignhealth.reporters.markdown import MarkdownReporter
 from alignhealth.reporters.sarif import SarifReporter
+from alignhealth.reporters.statistics import StatisticsReporter
 from alignhealth.reporters.text import TextReporter
 from alignhealth.reporters.xlsx import XlsxReporter
 from alignhealth.runresult import RunResult
@@ -95,6 +96,7 @@ def snapshot(name: str, text: str) -> None:
     ("reporter", "name"),
     [
         (TextReporter, "report.txt"),
+        (StatisticsReporter, "report.statistics.txt"),
         (JsonReporter, "report.json"),
         (JsonlReporter, "report.jsonl"),
         (CsvReporter, "report.csv"),

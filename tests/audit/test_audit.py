@@ -6,6 +6,7 @@ import email
 import email.policy
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -601,3 +602,18 @@ def test_a_refusal_on_one_connection_is_reported_and_the_others_deliver(
         Mailer(smtp, Path(".")).send(_messages(30))
     # The refused connection stops; the other two deliver their shares of ten.
     assert len(server.messages) >= 20
+
+
+def test_text_reports_are_named_txt_and_the_counts_by_rule_apart(tmp_path: Path) -> None:
+    path = _portfolio(tmp_path)
+    path.write_text(
+        path.read_text().replace('formats = ["html", "xlsx"]', 'formats = ["text", "statistics"]')
+    )
+    result = audit(path, "--dry-run", "--no-history")
+    assert result.exit_code == 1, result.output
+    reports = tmp_path / "reports"
+    text = (reports / "client-0-2026-11-15.txt").read_text()
+    counts = (reports / "client-0-2026-11-15.statistics.txt").read_text()
+    assert "hint: " in text and "hint: " not in counts
+    assert re.search(r"^  count  code\s+severity  rule$", counts, re.M), counts
+    assert text.splitlines()[-1] == counts.splitlines()[-1]  # the same totals

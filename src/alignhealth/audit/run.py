@@ -60,7 +60,7 @@ def _check_formats(audit: Audit, host: PluginHost) -> None:
 
 
 #: The file extension of a report format, where it is not the format's name.
-_EXTENSIONS = {"markdown": "md", "junit": "xml"}
+_EXTENSIONS = {"markdown": "md", "junit": "xml", "text": "txt", "statistics": "statistics.txt"}
 
 
 def _write_reports(

@@ -456,7 +456,7 @@ def render(
     ui: Ui,
 ) -> None:
     to_stdout = [t for t in targets if t.path is None]
-    stdout_is_machine = any(t.name != "text" for t in to_stdout)
+    stdout_is_machine = any(not available[t.name].human for t in to_stdout)
     for result in results:
         ui.describe_result(result)
     stems = stems_of([Path(r.source.path) for r in results])
@@ -465,7 +465,7 @@ def render(
             for result in results:
                 _write_report(result, target, available, ui.quiet, stems[result.source.path])
             continue
-        color = target.name == "text" and sys.stdout.isatty()
+        color = available[target.name].human and sys.stdout.isatty()
         reporter = available[target.name](color=color, quiet=ui.quiet)
         if len(results) == 1:
             content = reporter.render(results[0])

@@ -21,6 +21,9 @@ class Reporter:
     #: (pickling a graph costs more than the rest of a result, and every graph would stay
     #: in this process's memory); a plugin's format is taken to read it unless it says not.
     uses_graph: ClassVar[bool] = True
+    #: A format for people at a terminal: coloured there, and with its own summary (the
+    #: check does not repeat one on standard error beside it, as it does beside JSON).
+    human: ClassVar[bool] = False
 
     def __init__(
         self, *, color: bool = False, quiet: bool = False, destination: Path | None = None

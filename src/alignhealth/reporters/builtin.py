@@ -11,6 +11,7 @@ from alignhealth.reporters.jsonl import JsonlReporter
 from alignhealth.reporters.junit import JunitReporter
 from alignhealth.reporters.markdown import MarkdownReporter
 from alignhealth.reporters.sarif import SarifReporter
+from alignhealth.reporters.statistics import StatisticsReporter
 from alignhealth.reporters.text import TextReporter
 from alignhealth.reporters.xlsx import XlsxReporter
 
@@ -19,6 +20,7 @@ from alignhealth.reporters.xlsx import XlsxReporter
 def get_reporters() -> list[type[Reporter]]:
     return [
         TextReporter,
+        StatisticsReporter,
         JsonReporter,
         JsonlReporter,
         SarifReporter,

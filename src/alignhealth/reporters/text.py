@@ -13,6 +13,8 @@ from alignhealth.reporters.safe import terminal_safe
 from alignhealth.runresult import RunResult
 
 OWNERS_SHOWN = 10
+#: Past this many findings the text report says how to count or browse them instead.
+MANY_FINDINGS = 500
 _COLOURS = {
     Severity.CRITICAL: "magenta",
     Severity.HIGH: "red",
@@ -25,24 +27,34 @@ _COLOURS = {
 class TextReporter(Reporter):
     name = "text"
     uses_graph = False
+    human = True
     description = "a human summary, grouped by severity (the default)"
 
     def style(self, text: str, **kwargs: object) -> str:
         return click.style(text, **kwargs) if self.color else text  # type: ignore[arg-type]
 
-    def render(self, result: RunResult) -> str:
-        lines: list[str] = []
+    def colour(self, severity: Severity) -> str:
+        """The colour a severity is shown in."""
+        return _COLOURS[severity]
+
+    def _heading(self, result: RunResult) -> list[str]:
+        """The workbook, as-of date and ruleset, the run's errors, and whether it was read."""
         workbook = terminal_safe(result.source.path)
-        lines.append(
+        lines = [
             self.style(f"{workbook}", bold=True)
             + f"  as of {result.as_of.isoformat()}  ruleset {terminal_safe(result.ruleset.name)}"
-        )
+        ]
         for error in result.errors:
             lines.append(self.style("error: ", fg="red", bold=True) + terminal_safe(error.message))
         if result.source.sha256 is None:
             lines.append("not checked: the workbook could not be read (see the error above)")
+        return lines
+
+    def render(self, result: RunResult) -> str:
+        lines = self._heading(result)
+        if result.source.sha256 is None:
             return "\n".join(lines) + "\n"
-        active = [f for f in result.findings if not f.suppressed]
+        active = result.active_findings()
         for severity in Severity:
             group = [f for f in active if f.severity is severity]
             if not group:
@@ -74,6 +86,14 @@ class TextReporter(Reporter):
                 lines.append(f"  {outcome.code} {outcome.name}: {outcome.reason}")
         lines.append("")
         lines.append(self._summary(result, active))
+        if len(active) > MANY_FINDINGS:
+            lines.append(
+                self.style(
+                    "Too many to read one by one? --format statistics counts them by rule; "
+                    "--format html or xlsx makes a report to browse.",
+                    dim=True,
+                )
+            )
         return "\n".join(lines) + "\n"
 
     def render_many(self, results: Sequence[RunResult], exit_code: int) -> str:
