@@ -509,9 +509,9 @@ def _short_summary(result: RunResult) -> str:
             e.message if e.message.startswith(path) else f"{path}: {e.message}"
             for e in result.errors
         )
-    counts = ", ".join(f"{n} {s}" for s, n in result.summary.by_severity.items() if n)
+    counts = ", ".join(f"{n:,} {s}" for s, n in result.summary.by_severity.items() if n)
     score = result.summary.health_score
-    text = f"{result.source.path}: {len(result.active_findings())} finding(s)"
+    text = f"{result.source.path}: {len(result.active_findings()):,} finding(s)"
     if counts:
         text += f" ({counts})"
     if score is not None:

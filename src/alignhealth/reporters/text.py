@@ -162,16 +162,16 @@ class TextReporter(Reporter):
     def _summary(self, result: RunResult, active: Sequence[Finding]) -> str:
         summary = result.summary
         counts = (
-            ", ".join(f"{n} {name}" for name, n in summary.by_severity.items() if n)
+            ", ".join(f"{n:,} {name}" for name, n in summary.by_severity.items() if n)
             or "no findings"
         )
-        parts = [f"{len(active)} finding(s): {counts}"]
+        parts = [f"{len(active):,} finding(s): {counts}"]
         if summary.suppressed:
-            parts.append(f"{summary.suppressed} suppressed")
+            parts.append(f"{summary.suppressed:,} suppressed")
         if summary.health_score is not None:
             parts.append(
                 f"health score {summary.health_score}/100 ({summary.band}) over "
-                f"{summary.checked} goals"
+                f"{summary.checked:,} goals"
             )
         if summary.incomplete and not result.errors:
             parts.append(self.style("INCOMPLETE: a rule crashed (see AH901)", fg="red", bold=True))
