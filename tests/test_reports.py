@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from alignhealth.annotate import annotate_copy
 from alignhealth.cli import main
 from alignhealth.engine import CheckRequest, check, make_host
+from alignhealth.findings import Severity
 from alignhealth.reporters.csv import CsvReporter
 from alignhealth.reporters.html import HtmlReporter
 from alignhealth.reporters.json import JsonReporter
@@ -27,7 +28,7 @@ from alignhealth.reporters.markdown import MarkdownReporter
 from alignhealth.reporters.sarif import SarifReporter
 from alignhealth.reporters.statistics import StatisticsReporter
 from alignhealth.reporters.text import TextReporter
-from alignhealth.reporters.xlsx import XlsxReporter
+from alignhealth.reporters.xlsx import BAND_FILLS, SEVERITY_FILLS, XlsxReporter
 from alignhealth.runresult import RunResult
 from alignhealth.testing import write_workbook
 from tests.conftest import AS_OF, MEASURED, orphaned_tree
@@ -206,8 +207,19 @@ def test_xlsx_report_read_back_cell_by_cell(
     orphan_row = next(i for i, r in enumerate(rows, start=2) if r[1] == "AH101")
     assert findings.cell(row=orphan_row, column=8).hyperlink.target == "../client.xlsx#Goals!I5"
     assert findings.cell(row=orphan_row, column=1).fill.fgColor.rgb == "00FFCDD2"
-    owners = [r[0] for r in book["By owner"].iter_rows(min_row=2, values_only=True) if r[0]]
+    message = findings.cell(row=orphan_row, column=4).alignment
+    assert message.wrap_text and message.vertical == "top"
+    by_owner = book["By owner"]
+    owners = [r[0] for r in by_owner.iter_rows(min_row=2, values_only=True) if r[0]]
     assert any(o.startswith("Cy Cole (P3): health") for o in owners)
+    # each owner's title is bold on its band's colour; each finding's severity coloured
+    title = next(
+        c for (c,) in by_owner.iter_rows(min_col=1, max_col=1) if "(P3): health" in str(c.value)
+    )
+    band = next(e.band for e in result.summary.by_owner if e.id == "P3")
+    assert title.font.b and band and title.fill.fgColor.rgb == "00" + BAND_FILLS[band]
+    first = by_owner.cell(row=title.row + 1, column=2)
+    assert first.fill.fgColor.rgb == "00" + SEVERITY_FILLS[Severity(first.value)]
     rules = {r[0]: r[4] for r in book["Rules"].iter_rows(min_row=2, values_only=True)}
     assert rules == {o.code: o.status for o in result.outcomes}
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -35,6 +35,35 @@ SEVERITY_FILLS = {
 BAND_FILLS = {"excellent": "C8E6C9", "good": "DCEDC8", "fair": "FFE0B2", "poor": "FFCDD2"}
 HEADER_FILL = PatternFill("solid", fgColor="305496")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
+#: The named styles of the rows there is one of per finding or owner: a cell takes a
+#: named style by name, where a fill or font of its own is looked up among every style
+#: of the workbook (a million goals' findings: most of the report's time).
+WRAPPED = "alignhealth wrapped"
+OWNER = "alignhealth owner"
+
+
+def severity_style(severity: Severity) -> str:
+    return f"alignhealth {severity.value}"
+
+
+def owner_style(band: str | None) -> str:
+    return f"{OWNER} {band}" if band else OWNER
+
+
+def add_styles(book: Workbook) -> None:
+    """Register the named styles of the report's rows in ``book``."""
+    for severity, colour in SEVERITY_FILLS.items():
+        book.add_named_style(
+            NamedStyle(severity_style(severity), fill=PatternFill("solid", fgColor=colour))
+        )
+    book.add_named_style(NamedStyle(WRAPPED, alignment=Alignment(wrap_text=True, vertical="top")))
+    book.add_named_style(NamedStyle(OWNER, font=Font(bold=True)))
+    for band, colour in BAND_FILLS.items():
+        book.add_named_style(
+            NamedStyle(
+                owner_style(band), font=Font(bold=True), fill=PatternFill("solid", fgColor=colour)
+            )
+        )
 
 
 def put(sheet: Worksheet, row: int, column: int, value: Any) -> Cell:
@@ -64,21 +93,27 @@ class XlsxReporter(Reporter):
     description = "an Excel report: summary, findings, per-owner pages and rules"
     binary = True
 
-    def link(self, result: RunResult, finding: Finding) -> str | None:
-        """A hyperlink to the finding's cell in the client's workbook."""
+    def source_link(self, result: RunResult) -> str:
+        """The client's workbook as a link from the report: relative to where the report
+        is written, when it is written to a file."""
+        source = Path(result.source.path)
+        if self.destination is not None:
+            return os.path.relpath(source.resolve(), self.destination.resolve().parent)
+        return str(source)
+
+    @staticmethod
+    def link(source: str, finding: Finding) -> str | None:
+        """A hyperlink to the finding's cell in the client's workbook (``source``, as
+        :meth:`source_link` gives it)."""
         location = finding.location
         if location is None or not location.cell or location.column is None:
             return None
-        source = Path(result.source.path)
-        if self.destination is not None:
-            target = os.path.relpath(source.resolve(), self.destination.resolve().parent)
-        else:
-            target = str(source)
-        return f"{target}#{location.cell}"
+        return f"{source}#{location.cell}"
 
     def render(self, result: RunResult) -> bytes:
         book = Workbook()
         book.remove(book.active)
+        add_styles(book)
         self._summary(book.create_sheet("Summary"), result)
         self._findings(book.create_sheet("Findings"), result)
         self._owners(book.create_sheet("By owner"), result)
@@ -159,6 +194,7 @@ class XlsxReporter(Reporter):
         ]
         header(sheet, 1, titles, [11, 9, 24, 70, 12, 28, 22, 18, 50, 11, 30])
         names = owner_names(result)
+        source = self.source_link(result)
         for row, finding in enumerate(result.findings, start=2):
             owner = names.get(finding.owner or "", finding.owner or "")
             values = [
@@ -176,11 +212,9 @@ class XlsxReporter(Reporter):
             ]
             for column, value in enumerate(values, start=1):
                 put(sheet, row, column, value)
-            sheet.cell(row=row, column=1).fill = PatternFill(
-                "solid", fgColor=SEVERITY_FILLS[finding.severity]
-            )
-            sheet.cell(row=row, column=4).alignment = Alignment(wrap_text=True, vertical="top")
-            link = self.link(result, finding)
+            sheet.cell(row=row, column=1).style = severity_style(finding.severity)
+            sheet.cell(row=row, column=4).style = WRAPPED
+            link = self.link(source, finding)
             if link:
                 cell = sheet.cell(row=row, column=8)
                 cell.hyperlink = link
@@ -198,6 +232,7 @@ class XlsxReporter(Reporter):
             if finding.owner:
                 by_owner.setdefault(finding.owner, []).append(finding)
         row = 2
+        source = self.source_link(result)
         for entry in result.summary.by_owner:
             findings = by_owner.get(entry.id, [])
             name = f"{entry.name} ({entry.id})" if entry.name else entry.id
@@ -208,9 +243,7 @@ class XlsxReporter(Reporter):
                 1,
                 f"{name}: health {score}, {entry.checked} goal(s), {len(findings)} finding(s)",
             )
-            title.font = Font(bold=True)
-            if entry.band:
-                title.fill = PatternFill("solid", fgColor=BAND_FILLS[entry.band])
+            title.style = owner_style(entry.band)
             row += 1
             for finding in findings:
                 values = [
@@ -224,10 +257,8 @@ class XlsxReporter(Reporter):
                 ]
                 for column, value in enumerate(values, start=1):
                     put(sheet, row, column, value)
-                sheet.cell(row=row, column=2).fill = PatternFill(
-                    "solid", fgColor=SEVERITY_FILLS[finding.severity]
-                )
-                link = self.link(result, finding)
+                sheet.cell(row=row, column=2).style = severity_style(finding.severity)
+                link = self.link(source, finding)
                 if link:
                     sheet.cell(row=row, column=6).hyperlink = link
                     sheet.cell(row=row, column=6).style = "Hyperlink"
