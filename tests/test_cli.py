@@ -617,3 +617,22 @@ def test_annotating_several_workbooks_into_one_file_is_refused_before_any_check(
     assert result.exit_code == 2
     assert "--annotate: with several workbooks the FILE must contain {stem}" in result.stderr
     assert not Path("out").exists()  # nothing was checked
+
+
+def test_a_large_workbooks_annotated_copy_is_said_to_take_a_while_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alignhealth.testing import write_workbook
+
+    module = sys.modules["alignhealth.cli.check"]
+    path = write_workbook(tmp_path / "client.xlsx", **orphaned_tree())
+    args = ["check", str(path), *AS_OF, "--annotate", str(tmp_path / "marked.xlsx")]
+    small = CliRunner().invoke(main, args)
+    assert small.exit_code == 1 and "takes a while" not in small.stderr
+    monkeypatch.setattr(module, "SLOW_ANNOTATION_ROWS", 5)
+    large = CliRunner().invoke(main, args)
+    assert large.exit_code == 1, large.output
+    said = large.stderr.splitlines()
+    slow = next(i for i, line in enumerate(said) if "takes a while" in line)
+    wrote = next(i for i, line in enumerate(said) if line.startswith("note: wrote "))
+    assert slow < wrote and "openpyxl reads and writes each of its" in said[slow]

@@ -414,10 +414,22 @@ def _check_one(session: Session, path: Path, request: CheckRequest, debug: bool)
         sys.exit(EXIT_CRASH)
 
 
+#: From this many rows a workbook's annotated copy is said to take a while before it is
+#: written: openpyxl reads and writes every cell (100,000 goals, 221,941 rows: 51 s).
+SLOW_ANNOTATION_ROWS = 50_000
+
+
 def annotate_all(results: Sequence[RunResult], pattern: str, ui: Ui) -> None:
     """Write the annotated copy of each workbook that could be read."""
     stems = stems_of([Path(r.source.path) for r in results])
     for result in results:
+        rows = sum(result.source.counts.values())
+        if result.source.sha256 is not None and rows >= SLOW_ANNOTATION_ROWS:
+            ui.note(
+                f"marking the flagged cells in a copy of {result.source.path}: openpyxl reads "
+                f"and writes each of its {rows:,} rows, which takes a while (the reports "
+                "are written already)"
+            )
         tell(annotate_one(result, pattern, stems[result.source.path]), ui)
 
 
