@@ -234,6 +234,25 @@ def test_html_report_content(result: RunResult) -> None:
     assert "· 1 finding(s)</div>" in html  # each scorecard counts its owner's findings
 
 
+def test_html_gives_the_worst_leaders_a_card_and_counts_the_rest(
+    result: RunResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alignhealth.reporters import html
+
+    leaders = result.summary.by_owner
+    assert len(leaders) >= 3
+    assert HtmlReporter().render(result).count('<div class="card"') == len(leaders)
+    assert "more leaders" not in HtmlReporter().render(result)
+    monkeypatch.setattr(html, "MAX_SCORECARDS", 2)
+    page = HtmlReporter().render(result)
+    assert page.count('<div class="card"') == 2
+    below = sum(1 for e in leaders[2:] if e.score is not None and e.score < 100)
+    assert f"and {len(leaders) - 2} more leaders ({below} of them below 100)" in page
+    # the cards are the worst two
+    for entry in leaders[:2]:
+        assert f"<h3>{entry.name or entry.id}" in page
+
+
 def test_the_tree_draws_flagged_goals_and_ancestors_past_the_limit(tmp_path: Path) -> None:
     from alignhealth.findings import Severity
     from alignhealth.reporters import tree

@@ -28,6 +28,9 @@ COLOURS = {
 }
 BANDS = {"excellent": "#2e7d32", "good": "#558b2f", "fair": "#ef6c00", "poor": "#c62828"}
 SCORECARD_FINDINGS = 5
+#: The leaders given a scorecard, worst first: a workbook of 100,000 goals has tens of
+#: thousands of owners, whose cards no meeting reads (the Excel report lists them all).
+MAX_SCORECARDS = 200
 
 
 def _environment() -> Environment:
@@ -70,8 +73,9 @@ class HtmlReporter(Reporter):
                 "total": len(by_owner.get(entry.id, [])),
                 "more": max(0, len(by_owner.get(entry.id, [])) - SCORECARD_FINDINGS),
             }
-            for entry in result.summary.by_owner
+            for entry in result.summary.by_owner[:MAX_SCORECARDS]
         ]
+        rest = result.summary.by_owner[MAX_SCORECARDS:]
         return {
             "result": result,
             "summary": result.summary,
@@ -82,6 +86,8 @@ class HtmlReporter(Reporter):
             "bands": BANDS,
             "names": names,
             "scorecards": scorecards,
+            "more_leaders": len(rest),
+            "more_below_100": sum(1 for e in rest if e.score is not None and e.score < 100),
             "tree": drawing,
             "node_width": tree.NODE_WIDTH,
             "node_height": tree.NODE_HEIGHT,
