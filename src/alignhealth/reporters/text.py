@@ -62,7 +62,7 @@ class TextReporter(Reporter):
             lines.append("")
             lines.append(
                 self.style(
-                    f"{severity.value.upper()} ({len(group)})", fg=_COLOURS[severity], bold=True
+                    f"{severity.value.upper()} ({len(group)})", fg=self.colour(severity), bold=True
                 )
             )
             lines.extend(self._finding(f) for f in group)
@@ -119,7 +119,7 @@ class TextReporter(Reporter):
         cell = finding.location.cell if finding.location and finding.location.cell else "-"
         head = (
             f"  {self.style(terminal_safe(cell), bold=True)}  "
-            f"{self.style(finding.code, fg=_COLOURS[finding.severity])} "
+            f"{self.style(finding.code, fg=self.colour(finding.severity))} "
             f"{finding.name}  {terminal_safe(finding.message)}"
         )
         if finding.hint:
