@@ -25,13 +25,12 @@ class StatisticsReporter(TextReporter):
         lines += ["", *self._table(active), "", self._summary(result, active)]
         return "\n".join(lines) + "\n"
 
-    def render_many(self, results: Sequence[RunResult], exit_code: int) -> str:
-        """Each workbook's counts, then every workbook's together and the totals."""
+    def _together(self, results: Sequence[RunResult]) -> list[str]:
+        """Every workbook's findings counted together, and the totals."""
         portfolio = combine(results)
         every = [f for result in results for f in result.active_findings()]
         lines = ["", self.style(f"All {portfolio.workbooks} workbooks", bold=True)]
-        lines += [*self._table(every), portfolio.headline() + "."]
-        return "\n".join([*(self.render(result) for result in results), *lines]) + "\n"
+        return [*lines, *self._table(every), portfolio.headline() + "."]
 
     def _table(self, findings: Iterable[Finding]) -> list[str]:
         """A line per rule with findings: how many, its code, severity and name; most

@@ -97,15 +97,19 @@ class TextReporter(Reporter):
         return "\n".join(lines) + "\n"
 
     def render_many(self, results: Sequence[RunResult], exit_code: int) -> str:
-        """Each workbook's report, then the combined summary: every workbook, worst first,
-        and the totals."""
+        """Each workbook's report, then what is said of them together."""
+        together = self._together(results)
+        return "\n".join([*(self.render(result) for result in results), *together]) + "\n"
+
+    def _together(self, results: Sequence[RunResult]) -> list[str]:
+        """The combined summary: every workbook, worst first, and the totals."""
         portfolio = combine(results)
         lines = ["", self.style(f"Summary of {portfolio.workbooks} workbooks", bold=True)]
         lines.append(f"  {'score':>5}  {'band':<9}  {'findings':>8}  workbook")
         for outcome in portfolio.by_workbook:
             lines.append(self._outcome(outcome))
         lines.append(portfolio.headline() + ".")
-        return "\n".join([*(self.render(result) for result in results), *lines]) + "\n"
+        return lines
 
     def _outcome(self, outcome: WorkbookOutcome) -> str:
         path = terminal_safe(outcome.path)

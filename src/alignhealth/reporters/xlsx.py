@@ -115,8 +115,10 @@ class XlsxReporter(Reporter):
         book.remove(book.active)
         add_styles(book)
         self._summary(book.create_sheet("Summary"), result)
-        self._findings(book.create_sheet("Findings"), result)
-        self._owners(book.create_sheet("By owner"), result)
+        # The client's workbook as the findings' links name it (a path resolved once).
+        source = self.source_link(result)
+        self._findings(book.create_sheet("Findings"), result, source)
+        self._owners(book.create_sheet("By owner"), result, source)
         self._rules(book.create_sheet("Rules"), result)
         buffer = io.BytesIO()
         book.save(buffer)
@@ -178,7 +180,7 @@ class XlsxReporter(Reporter):
             put(sheet, row, 4, entry.checked)
         sheet.column_dimensions["B"].width = 60
 
-    def _findings(self, sheet: Worksheet, result: RunResult) -> None:
+    def _findings(self, sheet: Worksheet, result: RunResult, source: str) -> None:
         titles = [
             "Severity",
             "Code",
@@ -194,7 +196,6 @@ class XlsxReporter(Reporter):
         ]
         header(sheet, 1, titles, [11, 9, 24, 70, 12, 28, 22, 18, 50, 11, 30])
         names = owner_names(result)
-        source = self.source_link(result)
         for row, finding in enumerate(result.findings, start=2):
             owner = names.get(finding.owner or "", finding.owner or "")
             values = [
@@ -223,7 +224,7 @@ class XlsxReporter(Reporter):
         last = max(2, len(result.findings) + 1)
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(titles))}{last}"
 
-    def _owners(self, sheet: Worksheet, result: RunResult) -> None:
+    def _owners(self, sheet: Worksheet, result: RunResult, source: str) -> None:
         titles = ["Owner", "Severity", "Code", "Rule", "Message", "Cell", "Hint"]
         header(sheet, 1, titles, [30, 11, 9, 24, 70, 18, 50])
         sheet.freeze_panes = "A2"
@@ -232,7 +233,6 @@ class XlsxReporter(Reporter):
             if finding.owner:
                 by_owner.setdefault(finding.owner, []).append(finding)
         row = 2
-        source = self.source_link(result)
         for entry in result.summary.by_owner:
             findings = by_owner.get(entry.id, [])
             name = f"{entry.name} ({entry.id})" if entry.name else entry.id
