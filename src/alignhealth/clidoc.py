@@ -16,6 +16,10 @@ EXIT_CODES = """\
 | 2 | the check could not be trusted: bad arguments, ruleset, input or output, or a \
 plugin that failed to load (the rest still runs and reports are still written) |
 | 3 | a rule or plugin crashed (AH901); reports are still written and marked incomplete |
+| 4 | (`audit`) the mail could not be delivered; the run is still recorded |
+| 130 | interrupted (Ctrl-C): what was written before is kept |
+| 143 | stopped by SIGTERM (`kill`, a time limit; SIGHUP, 129): as Ctrl-C, and every \
+process the command started ends with it |
 
 When several apply, 2 wins over 3, 3 over 1, and 1 over 0; with several workbooks, the
 run's code is the highest-precedence code of any workbook. `--exit-zero` turns 1 into 0

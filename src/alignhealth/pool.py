@@ -11,6 +11,7 @@ must pickle. Only each workbook's path goes to a worker, and its function's resu
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import shlex
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from alignhealth.findings import RunError
+from alignhealth.lifetime import tie_to_parent
 from alignhealth.progress import PortfolioProgress
 from alignhealth.sharing import can_fork
 
@@ -32,6 +34,7 @@ _made: list[Callable[[Path], Any]] = []
 
 
 def _start(make: Callable[..., Callable[[Path], Any]], args: tuple[Any, ...]) -> None:
+    tie_to_parent()
     # Ctrl-C reaches every worker with the command (they share its process group): a
     # worker ends at once and quietly, rather than each printing a traceback of wherever
     # it was (waiting for work, say); the command says it was interrupted.
@@ -141,8 +144,21 @@ def _as_each_ends(
             except BrokenProcessPool:
                 result = _Died()
             yield futures[future], result
+    except KeyboardInterrupt:
+        # Ctrl-C reached the workers with the command; a stop sent to the command alone
+        # (SIGTERM) did not, and shutting down waits for each to finish its workbook.
+        _kill_workers(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    # Python 3.14 has ProcessPoolExecutor.kill_workers(); before, only this attribute.
+    processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
 
 
 def worker_died(path: Path) -> RunError:

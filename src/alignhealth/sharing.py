@@ -23,6 +23,8 @@ from multiprocessing.connection import Connection
 from queue import SimpleQueue
 from typing import Any, TypeVar
 
+from alignhealth.lifetime import tie_to_parent
+
 T = TypeVar("T")
 
 
@@ -135,6 +137,7 @@ def _child(jobs: Sequence[str], run: Callable[[str], T], counter: Any, sender: C
     """Run the jobs this child takes, sending each result as its job ends. Whatever goes
     wrong (a result that will not pickle, say) ends the child quietly: the parent runs
     what it did not get, so the user sees one result and no traceback."""
+    tie_to_parent()
     try:
         ahead = Ahead(sender)
         for job, _ in _taken(jobs, counter):

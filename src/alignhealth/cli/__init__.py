@@ -12,6 +12,7 @@ from alignhealth.cli.audits import audit_command, history_command
 from alignhealth.cli.catalogue import plugins_command, rule_command, rules_command
 from alignhealth.cli.check import check
 from alignhealth.cli.workbook import init_command, inspect_command, template_command
+from alignhealth.lifetime import Stopped, stopped_by_signals
 
 #: The exit code of a command stopped by Ctrl-C (128 + SIGINT, as shells report it): not
 #: click's 1, which alignhealth's commands use for findings.
@@ -21,7 +22,13 @@ EXIT_INTERRUPTED = 130
 class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            with stopped_by_signals():
+                return super().invoke(ctx)
+        except Stopped as stop:
+            # As Ctrl-C, for a stop from outside (a timer's time limit, kill): the exit
+            # code a shell gives a process the signal ended, 143 for SIGTERM.
+            click.echo(f"\nstopped by {stop.name}: what was written before is kept", err=True)
+            raise click.exceptions.Exit(128 + stop.signum) from None
         except KeyboardInterrupt:
             click.echo("\ninterrupted: what was written before is kept", err=True)
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None

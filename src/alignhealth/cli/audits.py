@@ -58,7 +58,7 @@ def audit_command(
 
     Exit codes: 0 nothing at or above fail-on; 1 findings at or above it; 2 a config or
     input problem; 3 a rule or plugin crashed; 4 mail could not be delivered (the run is
-    still recorded); 130 interrupted.
+    still recorded); 130 interrupted (Ctrl-C); 143 stopped (SIGTERM).
     """
     ui = Ui(quiet=quiet, verbose=verbose)
     try:

@@ -197,7 +197,7 @@ def check(
 
     Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad
     arguments, ruleset, input, or a plugin that failed to load; 3 a rule crashed; 130
-    interrupted.
+    interrupted (Ctrl-C); 143 stopped (SIGTERM).
     """
     ui = Ui(quiet=quiet, verbose=verbose)
     try:

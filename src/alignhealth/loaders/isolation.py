@@ -26,6 +26,7 @@ from typing import Any
 
 from alignhealth.collector import gc_paused
 from alignhealth.errors import InputError
+from alignhealth.lifetime import tie_to_parent
 from alignhealth.loaders.excel import sheet_parts, sheet_sizes
 from alignhealth.loaders.raw import RawSheet, RawWorkbook, RowStream, no_rows
 from alignhealth.sharing import Ahead, can_fork
@@ -77,6 +78,7 @@ def _serve(
     failed", and its backtrace) goes to ``log``, not the user's terminal: the parent
     quotes its first line in one clear error.
     """
+    tie_to_parent()
     os.environ["RUST_BACKTRACE"] = "0"
     faulthandler.disable()  # it writes to a descriptor of its own (pytest's, say)
     with contextlib.suppress(OSError):
@@ -277,15 +279,6 @@ class IsolatedReader:
         self.context: Any = multiprocessing.get_context(method)
         if method == "fork":
             _preload(backend)
-        self.process, self.conn, self.log = self._start(None)
-        #: The second child streaming the largest sheet ahead (see LANE_FROM); it starts
-        #: with the first, before the parent knows which sheets it will read.
-        self.lane: _Lane | None = None
-        if backend == "calamine-xlsx":
-            sizes = sheet_sizes(path, sheet_parts(path))
-            largest = max(sizes, key=sizes.__getitem__, default=None)
-            if largest is not None and sizes[largest] >= LANE_FROM:
-                self.lane = _Lane(largest, *self._start(largest))
         self.streams = 0
         #: The stream the child is sending, if the parent stopped reading it half way.
         self.active: int | None = None
@@ -296,17 +289,35 @@ class IsolatedReader:
         # The lane's sheet is read by a thread of the parent's own beside the other
         # sheets: the first failure is the one both are told, and stopping is done once.
         self._stopping = threading.RLock()
+        #: The second child streaming the largest sheet ahead (see LANE_FROM); it starts
+        #: with the first, before the parent knows which sheets it will read.
+        self.lane: _Lane | None = None
+        self.process, self.conn, self.log = self._start(None)
+        try:
+            if backend == "calamine-xlsx":
+                sizes = sheet_sizes(path, sheet_parts(path))
+                largest = max(sizes, key=sizes.__getitem__, default=None)
+                if largest is not None and sizes[largest] >= LANE_FROM:
+                    self.lane = _Lane(largest, *self._start(largest))
+        except BaseException:  # a stop (SIGTERM) as much as an error: no child is left
+            self.close()
+            raise
 
     def _start(self, lane: str | None) -> tuple[Any, Connection, str]:
-        conn, child = self.context.Pipe()
         handle, log = tempfile.mkstemp(prefix="alignhealth-reader-", suffix=".log")
         os.close(handle)
-        process = self.context.Process(
-            target=_serve,
-            args=(child, str(self.path), self.backend, self.limits.memory, log, lane),
-            daemon=True,
-        )
-        process.start()
+        try:
+            conn, child = self.context.Pipe()
+            process = self.context.Process(
+                target=_serve,
+                args=(child, str(self.path), self.backend, self.limits.memory, log, lane),
+                daemon=True,
+            )
+            process.start()
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(log)
+            raise
         child.close()
         return process, conn, log
 
@@ -465,12 +476,12 @@ class IsolatedReader:
             # A child waiting for a request ends at "stop". Handing back a large
             # workbook's memory takes it a while (0.15 s for a million goals) that this
             # process need not wait out: it is a daemon, reaped when the next process
-            # starts or this one exits. One mid-stream or overstaying is stopped for sure.
+            # starts or this one exits. One still opening the workbook or mid-stream reads
+            # no request until that work ends, and holds nothing worth waiting for: it
+            # is killed (a check stopped mid-read ends at once, not 2 s later).
             if not self.ready or self.active is not None:
+                self.process.kill()
                 self.process.join(2)
-                if self.process.is_alive():
-                    self.process.kill()
-                    self.process.join(2)
         _discard(self.conn, self.log)
         self._stop_lane()
 
@@ -535,4 +546,9 @@ def _last_words(log: str) -> str:
 def read_isolated(path: Path, backend: str, limits: Limits | None = None) -> RawWorkbook:
     """Open ``path`` with ``backend`` ("openpyxl", "calamine" or "calamine-xlsx") in a
     limited child."""
-    return IsolatedReader(path, backend, limits).open()
+    reader = IsolatedReader(path, backend, limits)
+    try:
+        return reader.open()
+    except BaseException:  # open closes it on an input error; a stop (SIGTERM) too
+        reader.close()
+        raise

@@ -1,0 +1,96 @@
+"""How long alignhealth's processes live: no longer than the command that started them.
+
+A check starts processes of its own: the reader's children, the process that shares the
+rules of a large workbook, the workers of a portfolio. A command stopped from outside
+(``kill``, a timer's time limit, a cancelled CI job, the terminal closed) unwinds as it
+does for Ctrl-C: its children are stopped, its temporary files removed, what it wrote
+before kept. A command killed outright (``kill -9``, the out-of-memory killer) can do
+none of that, so on Linux each child asks the kernel to kill it when its parent ends;
+otherwise one waiting on a pipe its sibling had inherited would wait for good, holding a
+workbook's memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+#: The signals that stop a command as Ctrl-C does, by name (Windows has no SIGHUP).
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+
+#: ``prctl`` option: the signal this process gets when its parent ends (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+
+
+class Stopped(KeyboardInterrupt):
+    """The command was told to stop by the signal ``signum``.
+
+    A :class:`KeyboardInterrupt`, so that it passes every place that lets Ctrl-C
+    through: a plugin's or a rule's exception is caught and reported, a stop is not.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def name(self) -> str:
+        """The signal's name (``SIGTERM``)."""
+        return signal.Signals(self.signum).name
+
+
+def _signals() -> list[signal.Signals]:
+    return [getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name)]
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise Stopped(signum)
+
+
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """Within, SIGTERM and SIGHUP raise :class:`Stopped` in the main thread, wherever it
+    is, so that the command unwinds; the handlers are put back after.
+
+    A signal handled or ignored already (``nohup`` ignores SIGHUP) is left as it is, and
+    outside the main thread, where Python cannot set handlers, nothing changes.
+    """
+    previous: dict[signal.Signals, object] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in _signals():
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                previous[signum] = signal.signal(signum, _stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+
+def tie_to_parent() -> None:
+    """What each child process alignhealth starts does first.
+
+    The stop signals do what they do by default (the handlers it inherited unwind a
+    command, which is not here to unwind), and on Linux the kernel kills it when the
+    process that started it ends, however that ends. Elsewhere the parent's unwinding
+    stops its children, which ``kill -9`` does not let it do.
+    """
+    for signum in _signals():
+        signal.signal(signum, signal.SIG_DFL)
+    parent = multiprocessing.parent_process()
+    if parent is None or not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        asked = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return
+    if asked and os.getppid() != parent.pid:
+        os._exit(1)  # the parent ended before the kernel was asked to tell
