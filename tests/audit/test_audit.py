@@ -188,6 +188,86 @@ def test_the_same_workbook_twice_is_all_persisting(tmp_path: Path, server: Serve
     assert len(server.messages) == count
 
 
+def test_changes_whose_mail_was_not_delivered_are_told_by_the_next_run(
+    tmp_path: Path, server: Server
+) -> None:
+    """A week whose mail the server refused: the next week's mail tells what changed
+    since the last mail that went out (the orphan fixed, the unowned goal new), not
+    since the week nobody heard of, where both would have been lost."""
+    write_workbook(tmp_path / "client.xlsx", **goals())
+    path = config(tmp_path, server)
+    assert audit(path).exit_code == 1
+    write_workbook(tmp_path / "client.xlsx", **goals(orphan=False, unowned=True))
+    server.handler.refuse = ["550 5.7.1 relaying denied"]
+    refused = audit(path)
+    assert refused.exit_code == 4, refused.output
+    assert len(server.messages) == 1
+    listed = CliRunner().invoke(main, ["history", "--config", str(path)]).stdout
+    (second,) = [line for line in listed.splitlines() if line.startswith("    2  ")]
+    assert "its mail was not sent" in second
+    server.handler.refuse = []
+    third = audit(path)
+    assert third.exit_code == 1, third.output
+    text = parts(server.messages[-1].message)["text/plain"]
+    assert "1 new, 1 resolved, 0 persisting" in text
+    assert "AH201" in text.split("Resolved")[0] and "AH101" in text.split("Resolved")[1]
+    # Told now: the week after compares with the third run.
+    assert "0 new, 0 resolved, 1 persisting" in audit(path).stdout
+
+
+def test_an_audit_stopped_before_its_mail_went_leaves_the_changes_to_the_next(
+    tmp_path: Path, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A timer's time limit stops the audit (SIGTERM) as its mail is about to go: exit
+    143, the run recorded, and the next run's mail tells what that one found."""
+    from alignhealth.audit import run as audit_run
+    from alignhealth.lifetime import Stopped
+
+    write_workbook(tmp_path / "client.xlsx", **goals())
+    path = config(tmp_path, server)
+
+    def stopped(self: object, messages: object) -> None:
+        raise Stopped(signal.SIGTERM)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(audit_run.Mailer, "send", stopped)
+        result = audit(path)
+    assert result.exit_code == 143 and "stopped by SIGTERM" in result.stderr
+    assert [run["id"] for run in recorded_runs(path)] == [1]
+    assert server.messages == []
+    assert audit(path).exit_code == 1
+    text = parts(server.messages[-1].message)["text/plain"]
+    assert "1 new, 0 resolved, 0 persisting" in text
+
+
+def test_a_history_from_before_told_runs_is_brought_up_to_date(tmp_path: Path) -> None:
+    """A history file an earlier version wrote (no ``told`` column) opens, and its runs
+    count as told, as that version compared each run with the one before."""
+    from alignhealth.audit.history import History
+
+    database = tmp_path / "old.sqlite"
+    old = sqlite3.connect(database)
+    old.executescript(
+        "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL,"
+        " workbook TEXT NOT NULL, workbook_sha256 TEXT, ruleset TEXT NOT NULL,"
+        " tool_version TEXT NOT NULL, as_of TEXT NOT NULL, counts TEXT NOT NULL,"
+        " findings INTEGER NOT NULL, health_score INTEGER, band TEXT,"
+        " exit_code INTEGER NOT NULL);"
+        "INSERT INTO runs VALUES (1, '2026-11-01T07:00:00+00:00', 'client.xlsx', 'abc',"
+        " 'default', '0.1', '2026-11-01', '{}', 0, 100, 'excellent', 0);"
+    )
+    old.commit()
+    old.close()
+    history = History(database)
+    try:
+        (run,) = history.runs()
+        assert run.told and run.id == 1
+    finally:
+        history.close()
+    # A second open finds the column there already.
+    History(database).close()
+
+
 def test_per_leader_mail_and_escalation(tmp_path: Path, server: Server) -> None:
     write_workbook(tmp_path / "client.xlsx", **goals(unowned=True))
     path = config(tmp_path, server, **{"per-leader": True, "escalate-after-runs": 2})

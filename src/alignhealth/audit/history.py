@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS runs (
     findings INTEGER NOT NULL,
     health_score INTEGER,
     band TEXT,
-    exit_code INTEGER NOT NULL
+    exit_code INTEGER NOT NULL,
+    told INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS findings (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -90,6 +91,12 @@ class Run:
     exit_code: int
     ruleset: str
     workbook_sha256: str | None = None
+    #: Its changes reached the people the audit tells (its mail was delivered, written to
+    #: the outbox, or not needed). The next run is compared with the last run told.
+    told: bool = True
+
+    def __post_init__(self) -> None:
+        self.told = bool(self.told)  # SQLite stores it as 0 or 1
 
 
 _Row = TypeVar("_Row")
@@ -142,12 +149,21 @@ class History:
                 self.db.execute(f"PRAGMA busy_timeout={int(OPEN_TIMEOUT * 1000)}")
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.executescript(SCHEMA)
+                self._migrate()
                 return
             except sqlite3.OperationalError as exc:
                 busy = "locked" in str(exc) or "busy" in str(exc)
                 if not busy or time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
+
+    def _migrate(self) -> None:
+        """Bring a history written by an earlier version up to this schema. Its runs were
+        all told (it compared each run with the one before)."""
+        with self.transaction():
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
+            if "told" not in columns:
+                self.db.execute("ALTER TABLE runs ADD COLUMN told INTEGER NOT NULL DEFAULT 1")
 
     def close(self) -> None:
         self.db.close()
@@ -177,20 +193,25 @@ class History:
         rows = self.db.execute("SELECT * FROM findings WHERE run_id = ? ORDER BY rowid", (run_id,))
         return _rows_as(StoredFinding, rows)
 
-    def record(self, result: RunResult, workbook: str) -> tuple[int, Changes]:
+    def record(self, result: RunResult, workbook: str, told: bool = True) -> tuple[int, Changes]:
         """Store a run and its findings; return its id and what changed since the previous
-        run of the same workbook that was read (by fingerprint, so rows that move keep
-        their identity). A run of a workbook that could not be read is stored, with no
+        run of the same workbook that was read and told (by fingerprint, so rows that move
+        keep their identity). A run of a workbook that could not be read is stored, with no
         findings, and changes nothing: its findings were not looked for, so none is new
-        and none resolved, and the next run is compared with the last one read."""
+        and none resolved, and the next run is compared with the last one read.
+
+        A run recorded with ``told`` false (its mail is still to go) is compared with by
+        later runs only once :meth:`mark_told`: were its mail never delivered, the next
+        run's mail tells its changes again, rather than leaving them untold.
+        """
         started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.transaction() as db:
-            previous = last_read(self.runs(workbook))
+            previous = last_told(self.runs(workbook))
             before = {f.fingerprint: f for f in self.findings(previous.id)} if previous else {}
             cursor = db.execute(
                 "INSERT INTO runs (started_at, workbook, workbook_sha256, ruleset, "
-                "tool_version, as_of, counts, findings, health_score, band, exit_code) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "tool_version, as_of, counts, findings, health_score, band, exit_code, told) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     started,
                     workbook,
@@ -203,6 +224,7 @@ class History:
                     result.summary.health_score,
                     result.summary.band,
                     result.exit_code,
+                    int(told),
                 ),
             )
             run_id = int(cursor.lastrowid or 0)
@@ -223,6 +245,14 @@ class History:
         changes = self.compare(previous.id if previous else None, run_id)
         changes.previous = previous
         return run_id, changes
+
+    def mark_told(self, run_ids: Iterable[int]) -> None:
+        """The runs' changes reached their readers: later runs are compared with them."""
+        ids = [(run_id,) for run_id in run_ids]
+        if not ids:
+            return
+        with self.transaction() as db:
+            db.executemany("UPDATE runs SET told = 1 WHERE id = ?", ids)
 
     def compare(self, old_run: int | None, new_run: int) -> Changes:
         """New, persisting and resolved findings between two runs (suppressed ones aside)."""
@@ -252,10 +282,11 @@ class History:
         return [r.health_score for r in self.runs(workbook)[-last:]]
 
 
-def last_read(runs: Sequence[Run]) -> Run | None:
-    """The last of ``runs`` whose workbook was read (one that could not be read has no
-    checksum, and no findings to compare with)."""
-    return next((r for r in reversed(runs) if r.workbook_sha256 is not None), None)
+def last_told(runs: Sequence[Run]) -> Run | None:
+    """The run a new run is compared with: the last of ``runs`` whose workbook was read
+    (one that could not be read has no checksum, and no findings to compare with) and
+    whose changes were told."""
+    return next((r for r in reversed(runs) if r.told and r.workbook_sha256 is not None), None)
 
 
 def stored(f: Finding, earlier: StoredFinding | None, run_id: int, started: str) -> StoredFinding:
@@ -301,5 +332,6 @@ def summarize_runs(runs: Sequence[Run]) -> str:
         lines.append(
             f"  {r.id:>3}  {r.started_at:<25}  {r.as_of}  {score:>5}  "
             f"{r.findings:>8}  {r.exit_code:>4}  {r.workbook}"
+            + ("" if r.told else "  (its mail was not sent: the next run's tells its changes)")
         )
     return "\n".join(lines)

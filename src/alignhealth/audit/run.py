@@ -9,7 +9,7 @@ from email.message import Message
 from pathlib import Path
 
 from alignhealth.audit.config import Audit
-from alignhealth.audit.history import Changes, History, StoredFinding, last_read, stored
+from alignhealth.audit.history import Changes, History, StoredFinding, last_told, stored
 from alignhealth.audit.mail import Contact, Digest, LeaderMail, digest_message, leader_message
 from alignhealth.audit.smtp import DeliveryError, Mailer, write_outbox
 from alignhealth.engine import (
@@ -231,6 +231,11 @@ def run_audit(
             except DeliveryError as exc:
                 outcome.delivery_error = exc.message
                 codes.append(EXIT_MAIL)
+        if history is not None and outcome.delivery_error is None:
+            # Delivered, written to the outbox, or nothing to tell: the next runs compare
+            # with these. Undelivered (or stopped before this), the next run's mail tells
+            # these runs' changes again.
+            history.mark_told(d.run_id for d in outcome.digests if d.run_id)
     finally:
         if history is not None:
             history.close()
@@ -263,7 +268,8 @@ def _digest(
     email = audit.config.email
     result = checked.result
     if history is not None and not no_history:
-        run_id, changes = history.record(result, key)
+        # A run whose mail is still to go is told once it went (run_audit marks it).
+        run_id, changes = history.record(result, key, told=email is None or not email.enabled)
     else:
         run_id, changes = 0, _unrecorded(history, key, result)
     trend = history.trend(key) if history is not None else []
@@ -309,8 +315,9 @@ def _mails(
 
 
 def _unrecorded(history: History | None, key: str, result: RunResult) -> Changes:
-    """--no-history: what changed against the last recorded run, recording nothing."""
-    previous = last_read(history.runs(key)) if history is not None else None
+    """--no-history: what changed against the last run recorded and told, recording
+    nothing."""
+    previous = last_told(history.runs(key)) if history is not None else None
     if result.source.sha256 is None:  # not read: nothing to compare (as History.record)
         return Changes(previous=previous)
     old = {}
