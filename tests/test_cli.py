@@ -508,6 +508,25 @@ def test_ctrl_c_stops_with_its_own_exit_code(tmp_path: Path, names: list[str]) -
     assert "Traceback" not in err.decode()
 
 
+def test_a_workbook_that_is_not_there_is_one_clear_error_and_the_others_are_checked(
+    tmp_path: Path,
+) -> None:
+    """A mistyped path (or a client's file moved away before the weekly run): the file
+    named, "no such file", exit code 2; not a plugin error quoting Python's exception; and
+    the workbooks beside it still checked."""
+    from alignhealth.testing import write_workbook
+
+    book = write_workbook(tmp_path / "acme.xlsx", **orphaned_tree())
+    gone = tmp_path / "gone.xlsx"
+    result = cli("check", str(gone), str(book), *AS_OF, "-f", "json")
+    assert result.exit_code == 2, result.output
+    runs = {Path(r["source"]["path"]).name: r for r in json.loads(result.stdout)["runs"]}
+    (error,) = runs["gone.xlsx"]["errors"]
+    assert error["code"] == "not-found" and error["message"] == f"{gone}: no such file"
+    assert "AH101" in {f["code"] for f in runs["acme.xlsx"]["findings"]}
+    assert "FileNotFoundError" not in result.output and "hook" not in result.stderr
+
+
 def test_a_workbook_named_twice_is_checked_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

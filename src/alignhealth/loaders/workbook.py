@@ -236,15 +236,16 @@ def load_workbook(
     Raises :class:`InputError` when the workbook cannot be used at all; cells that cannot
     be used become problems on the result, and the rest is still read.
     """
-    sha256 = file_sha256(path)
 
     def records(raw: RawWorkbook) -> LoadedWorkbook:
         return load_raw(
             raw, path.name, mapping, date_order, path=str(path), sha256=sha256, progress=progress
         )
 
+    # Read first: a path that is no file, or cannot be read, is told as such by the reader.
     raw = read_raw(path, encoding)
     try:
+        sha256 = file_sha256(path)
         try:
             return records(raw)
         except InputError as exc:
