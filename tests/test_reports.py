@@ -444,10 +444,43 @@ def test_annotated_copy_marks_cells_and_keeps_everything_else(tmp_path: Path) ->
     assert index["D2"].hyperlink.location.startswith("'Strategy FY27'!")
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-f", "xlsx", "-o", "{book}"],
+        ["-f", "html:./{book}"],
+        ["-f", "json", "-o", "{link}"],  # a symbolic link to the workbook
+        ["-f", "csv", "-o", "{hard}"],  # another name of the same file
+        ["-f", "xlsx:{stem}.xlsx"],  # one report per workbook, named beside them
+        ["--annotate", "{stem}.xlsx"],
+    ],
+)
+def test_no_report_is_written_over_a_workbook_the_check_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    """The input workbook is never written to, however the output is named: the check
+    stops before it reads anything (exit code 2, naming the file), and every workbook is
+    as it was, byte for byte."""
+    monkeypatch.chdir(tmp_path)
+    books = [write_workbook(Path(f"{name}.xlsx"), **orphaned_tree()) for name in ("acme", "beta")]
+    os.symlink("acme.xlsx", "link.xlsx")
+    os.link("acme.xlsx", "hard.xlsx")
+    before = {book: book.read_bytes() for book in books}
+    named = {"book": "acme.xlsx", "link": "link.xlsx", "hard": "hard.xlsx", "stem": "{stem}"}
+    several = "{stem}" in " ".join(args)
+    command = ["check", *(map(str, books) if several else ["acme.xlsx"]), "--as-of", str(AS_OF)]
+    result = CliRunner().invoke(main, [*command, *(a.format(**named) for a in args)])
+    assert result.exit_code == 2, result.output
+    assert "itself; alignhealth never writes to the workbooks it reads" in result.stderr
+    assert "acme.xlsx" in result.stderr.splitlines()[-1]
+    assert {book: book.read_bytes() for book in books} == before
+    assert "AH101" not in result.output  # stopped before any check
+
+
 def test_annotate_refuses_the_input_itself_and_warns_about_lost_parts(tmp_path: Path) -> None:
     path = rich_workbook(tmp_path)
     result = CliRunner().invoke(main, ["check", str(path), "--annotate", str(path)])
-    assert result.exit_code == 2 and "never writes to the input" in result.stderr
+    assert result.exit_code == 2 and "never writes to the workbooks it reads" in result.stderr
     import zipfile
 
     with zipfile.ZipFile(path, "a") as archive:

@@ -23,7 +23,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from alignhealth.errors import InputError, UsageError
 from alignhealth.findings import Finding, quote_sheet
 from alignhealth.loaders.sniff import FileKind, sniff
-from alignhealth.outfiles import save_whole
+from alignhealth.outfiles import Inputs, save_whole
 from alignhealth.reporters.safe import xml_safe
 from alignhealth.reporters.xlsx import SEVERITY_FILLS, header, put
 
@@ -66,11 +66,7 @@ def _target(sheet: openpyxl.worksheet.worksheet.Worksheet, row: int, column: str
 
 def annotate_copy(source: Path, findings: Sequence[Finding], destination: Path) -> list[str]:
     """Write a marked copy of ``source`` to ``destination``; return warnings."""
-    if destination.resolve() == source.resolve():
-        raise UsageError(
-            f"--annotate {destination}: that is the workbook itself; alignhealth never writes "
-            "to the input, choose another file name"
-        )
+    Inputs([source]).refuse(destination, "--annotate")
     if sniff(source) is not FileKind.XLSX:
         raise UsageError(
             f"--annotate: {source} is not an .xlsx workbook; only workbooks can be annotated"

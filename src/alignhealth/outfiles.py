@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from alignhealth.errors import UsageError
@@ -41,3 +41,34 @@ def save_whole(path: Path, save: Callable[[Path], object]) -> None:
     finally:
         with contextlib.suppress(OSError):  # gone already, or its folder never was
             temporary.unlink(missing_ok=True)
+
+
+class Inputs:
+    """The workbooks a run reads, to refuse any file it would write over one of them: a
+    report named like the workbook (``-f xlsx -o book.xlsx``, ``-o '{stem}.xlsx'``
+    beside the workbooks), however it is spelt (``./book.xlsx``, a symlink, a hard link).
+    alignhealth never writes to its input."""
+
+    def __init__(self, paths: Iterable[Path]) -> None:
+        self.by_path: dict[Path, Path] = {}
+        self.by_file: dict[tuple[int, int], Path] = {}
+        for path in paths:
+            self.by_path.setdefault(path.resolve(), path)
+            with contextlib.suppress(OSError):  # not there: no file to write over
+                found = path.stat()
+                self.by_file.setdefault((found.st_dev, found.st_ino), path)
+
+    def refuse(self, destination: Path, what: str, fix: str = "choose another file name") -> None:
+        """Raise :class:`UsageError` if ``destination`` is one of the inputs; ``what``
+        names the file to write (``the xlsx report``, ``--annotate``), ``fix`` what to
+        do instead."""
+        source = self.by_path.get(destination.resolve())
+        if source is None:
+            with contextlib.suppress(OSError):
+                found = destination.stat()
+                source = self.by_file.get((found.st_dev, found.st_ino))
+        if source is not None:
+            raise UsageError(
+                f"{what} {destination}: that is the workbook {source} itself; alignhealth "
+                f"never writes to the workbooks it reads; {fix}"
+            )

@@ -240,6 +240,28 @@ def test_an_audit_stopped_before_its_mail_went_leaves_the_changes_to_the_next(
     assert "1 new, 0 resolved, 0 persisting" in text
 
 
+def test_no_report_is_written_over_a_workbook_of_the_audit(tmp_path: Path) -> None:
+    """Reports kept among the workbooks: the second run's pattern picks up the first
+    run's Excel report as a workbook, and would write this run's report over it. The
+    audit stops before any check (exit code 2, naming both) and the file is untouched."""
+    write_workbook(tmp_path / "client.xlsx", **goals())
+    path = tmp_path / "audit.toml"
+    path.write_text(
+        'workbooks = ["*.xlsx"]\nas-of = 2026-11-15\n[history]\ndatabase = "h.sqlite"\n'
+        '[reports]\nfolder = "."\nformats = ["xlsx"]\n'
+    )
+    assert audit(path).exit_code == 1
+    report = tmp_path / "client-2026-11-15.xlsx"
+    written = report.read_bytes()
+    again = audit(path)
+    assert again.exit_code == 2, again.output
+    assert f"[reports]: the xlsx report {report}" in again.stderr
+    assert f"that is the workbook {report} itself" in again.stderr
+    assert "keep the reports folder apart from the workbooks" in again.stderr
+    assert report.read_bytes() == written
+    assert [run["id"] for run in recorded_runs(path)] == [1]
+
+
 def test_a_history_from_before_told_runs_is_brought_up_to_date(tmp_path: Path) -> None:
     """A history file an earlier version wrote (no ``told`` column) opens, and its runs
     count as told, as that version compared each run with the one before."""

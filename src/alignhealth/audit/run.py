@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from alignhealth.engine import (
     prepare,
     unchecked,
 )
-from alignhealth.outfiles import write_whole
+from alignhealth.outfiles import Inputs, write_whole
 from alignhealth.plugins import PluginHost
 from alignhealth.pool import in_input_order, map_workbooks, worker_died
 from alignhealth.portfolio import display_names, file_stems
@@ -63,14 +64,33 @@ def _check_formats(audit: Audit, host: PluginHost) -> None:
 _EXTENSIONS = {"markdown": "md", "junit": "xml", "text": "txt", "statistics": "statistics.txt"}
 
 
+def _report_paths(audit: Audit, stem: str, as_of: dt.date) -> dict[str, Path]:
+    """The file each configured report format of a workbook is written to, by format."""
+    folder = audit.resolve(audit.config.reports.folder)
+    return {
+        name: folder / f"{stem}-{as_of.isoformat()}.{_EXTENSIONS.get(name, name)}"
+        for name in audit.config.reports.formats
+    }
+
+
+def _refuse_inputs(audit: Audit, stems: dict[Path, str], as_of: dt.date) -> None:
+    """Before any workbook is checked: no report is written over a workbook of the audit
+    (a reports folder among the workbooks, one named as a report would be)."""
+    inputs = Inputs(stems)
+    for stem in stems.values():
+        for name, path in _report_paths(audit, stem, as_of).items():
+            inputs.refuse(
+                path,
+                f"[reports]: the {name} report",
+                "keep the reports folder apart from the workbooks the config names",
+            )
+
+
 def _write_reports(
     audit: Audit, result: RunResult, available: dict[str, type[Reporter]], stem: str
 ) -> list[Path]:
-    folder = audit.resolve(audit.config.reports.folder)
     written = []
-    for name in audit.config.reports.formats:
-        extension = _EXTENSIONS.get(name, name)
-        path = folder / f"{stem}-{result.as_of.isoformat()}.{extension}"
+    for name, path in _report_paths(audit, stem, result.as_of).items():
         write_whole(path, available[name](destination=path).render(result))
         written.append(path)
     return written
@@ -189,6 +209,8 @@ def run_audit(
     )
     session = prepare(request, host)
     _check_formats(audit, host)
+    stems = file_stems(workbooks, audit.key)
+    _refuse_inputs(audit, stems, session.config.settings.as_of)
     history = History(audit.database) if not no_history or audit.database.exists() else None
     outcome = AuditOutcome()
     codes = []
@@ -197,7 +219,6 @@ def run_audit(
     messages: list[Message] = []
     email = config.email
     names = display_names(workbooks, audit.key)
-    stems = file_stems(workbooks, audit.key)
     try:
         if workers > 1:
             # Forked workers inherit the session and the plugin host as they are (and

@@ -38,7 +38,7 @@ from alignhealth.engine import (
 from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
 from alignhealth.findings import Severity
 from alignhealth.loaders.csvfile import is_csv_dataset
-from alignhealth.outfiles import write_whole
+from alignhealth.outfiles import Inputs, write_whole
 from alignhealth.pool import in_input_order, map_workbooks, worker_died
 from alignhealth.portfolio import combine, file_stems
 from alignhealth.progress import PortfolioProgress
@@ -225,6 +225,7 @@ def check(
         targets = parse_formats(formats, output, available, several=len(workbooks) > 1)
         if annotate and len(workbooks) > 1 and "{stem}" not in annotate:
             raise UsageError("--annotate: with several workbooks the FILE must contain {stem}")
+        refuse_inputs(workbooks, targets, annotate)
         session = prepare(request, host)
         ui.describe_session(session)
         if workers > 1:
@@ -504,6 +505,21 @@ def _write_report(
     assert target.path is not None
     reporter = available[target.name](quiet=quiet, destination=Path(target.path))
     write_whole(Path(target.path.replace("{stem}", stem)), reporter.render(result))
+
+
+def refuse_inputs(
+    workbooks: Sequence[Path], targets: Sequence[FormatTarget], annotate: str | None
+) -> None:
+    """Before any workbook is checked: no report and no annotated copy may be written over
+    a workbook of the run (:class:`~alignhealth.outfiles.Inputs`)."""
+    inputs = Inputs(workbooks)
+    stems = stems_of(workbooks)
+    files = [(f"the {t.name} report", t.path) for t in targets if t.path is not None]
+    if annotate:
+        files.append(("--annotate", annotate))
+    for what, pattern in files:
+        for workbook in workbooks:
+            inputs.refuse(Path(pattern.replace("{stem}", stems[str(workbook)])), what)
 
 
 def stems_of(workbooks: Sequence[Path]) -> dict[str, str]:
