@@ -8,13 +8,16 @@ memory), and what it was writing (temporary files, a reader's log) must not stay
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -303,3 +306,67 @@ def test_the_cli_puts_the_handlers_back(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(book), "-q"])
     assert result.exit_code == 1, result.output
     assert {signum: signal.getsignal(signum) for signum in before} == before
+
+
+@pytest.mark.parametrize("stop", [Stopped(signal.SIGTERM), KeyboardInterrupt()])
+def test_a_stop_while_a_thread_reads_the_streamed_sheet_is_the_error_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop: KeyboardInterrupt
+) -> None:
+    """Stopped as a second child streams the goals to a thread of the check: stopping
+    closes the stream under that thread, whose read can then fail with whatever the
+    closed connection gives (seen: "TypeError: 'NoneType' object cannot be interpreted
+    as an integer", a handle set to None between the check that it is open and the
+    read). That failure is a consequence and must not replace the stop: before, the
+    check ended as "hook load_source raised TypeError", exit code 2, not 143. The race
+    is too narrow to meet on purpose, so the thread fails that way as soon as the
+    stop is under way."""
+    from alignhealth.loaders import isolation, workbook
+
+    monkeypatch.setattr(isolation, "LANE_FROM", 1)
+    book = write_workbook(tmp_path / "big.xlsx", **{**orphaned_tree(), **many_goals(2_000)})
+    streaming, stopping = threading.Event(), threading.Event()
+
+    def read_or_stop(sheet: Any, *args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            assert streaming.wait(30)
+            stopping.set()
+            raise stop
+        streaming.set()
+        assert stopping.wait(30)
+        time.sleep(0.05)  # the stop is being handled: its reader closed, or closing
+        raise TypeError("'NoneType' object cannot be interpreted as an integer")
+
+    monkeypatch.setattr(workbook, "read_sheet", read_or_stop)
+    with pytest.raises(KeyboardInterrupt) as raised:
+        workbook.load_workbook(book)
+    assert raised.value is stop
+    assert [p for p in multiprocessing.active_children() if p.is_alive()] == []
+
+
+def test_a_read_cut_short_by_the_other_threads_failure_tells_that_failure(
+    tmp_path: Path,
+) -> None:
+    """The thread reading the streamed sheet finds its connection closed by the other
+    thread's failure (a reader that crashed): it tells that failure, whichever error the
+    closed connection gave it, never the TypeError of a handle that is gone."""
+    from alignhealth.errors import InputError
+    from alignhealth.loaders.isolation import IsolatedReader
+
+    book = write_workbook(tmp_path / "acme.xlsx", **orphaned_tree())
+    reader = IsolatedReader(book, "calamine-xlsx")
+    reader.open()
+    failure = reader._fail(InputError("acme.xlsx: the reader stopped", code="reader-crashed"))
+
+    class ClosedUnderIt:
+        """A connection closed between the check that it is open and the read."""
+
+        def poll(self, timeout: float) -> bool:
+            return True
+
+        def recv(self) -> object:
+            return os.read(None, 4)  # type: ignore[arg-type]
+
+    reader.conn = ClosedUnderIt()  # type: ignore[assignment]
+    with pytest.raises(InputError) as raised:
+        reader._message(None)
+    assert raised.value is failure

@@ -352,9 +352,14 @@ class IsolatedReader:
         remaining = self.deadline - time.monotonic()
         try:
             message = conn.recv() if remaining > 0 and conn.poll(remaining) else None
-        except (EOFError, OSError):
-            if self.failed is not None:  # the other thread stopped the children
+        except (EOFError, OSError, TypeError) as exc:
+            if self.failed is not None:
+                # The other thread stopped the children and closed this connection
+                # (between the check that it is open and the read, its handle is None:
+                # a TypeError).
                 raise self.failed from None
+            if isinstance(exc, TypeError):
+                raise
             process.join(5)
             code = process.exitcode
             how = (

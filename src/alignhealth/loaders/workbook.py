@@ -332,10 +332,13 @@ def load_raw(
                     read(kind)
         except BaseException:
             raw.close()  # the thread's reader stops too, so the thread ends at once
-            raise
-        finally:
             if beside is not None:
-                beside.join()
+                # Its read fails now as its stream is closed under it, however the
+                # connection tells it: that is this failure's consequence, not news.
+                beside.thread.join()
+            raise
+        if beside is not None:
+            beside.join()
     for kind in sheets:
         if kind in failed:
             raise failed[kind]
