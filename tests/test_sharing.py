@@ -158,6 +158,9 @@ def test_a_shared_check_equals_a_check_in_one_process(
         jobs: list[str], job: Any, workers: int, starting: Any, meanwhile: Any
     ) -> dict[str, Any]:
         def where(code: str) -> tuple[int, Any]:
+            # The example's rules take a millisecond each: this process could take them
+            # all before the child has started, and nothing would be shared.
+            time.sleep(0.005)
             return os.getpid(), job(code)
 
         results = run_shared(jobs, where, workers, starting, meanwhile)
