@@ -585,6 +585,36 @@ def test_a_folder_whose_workbooks_are_in_its_subfolders_says_how_to_name_them(
     assert named.exit_code == 0, named.output
 
 
+def test_reports_written_beside_the_workbooks_are_not_read_back_as_workbooks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Last week's Excel reports written into the clients' folder: this week's check of
+    the folder leaves them out, each with a note, rather than failing on each (no goals
+    sheet) with exit code 2; a folder holding nothing else has no workbooks. A client's
+    workbook, even one once annotated, is read."""
+    from alignhealth.testing import write_workbook
+
+    monkeypatch.chdir(tmp_path)
+    write_workbook(Path("clients", "acme.xlsx"), **orphaned_tree())
+    write_workbook(Path("clients", "beta.xlsx"), **simple_tree())
+    first = cli("check", "clients", *AS_OF, "-f", "xlsx:clients/{stem}-report.xlsx", "-q")
+    assert first.exit_code == 1, first.output
+    again = cli("check", "clients", *AS_OF, "-f", "json")
+    assert again.exit_code == 1, again.output
+    for name in ("acme", "beta"):
+        report = Path("clients", f"{name}-report.xlsx")
+        assert f"skipped {report}: an alignhealth report, not a goal workbook" in again.stderr
+    runs = json.loads(again.stdout)["runs"]
+    assert [r["source"]["path"] for r in runs] == ["clients/acme.xlsx", "clients/beta.xlsx"]
+    cli("check", "clients/acme.xlsx", *AS_OF, "--annotate", "clients/acme-marked.xlsx")
+    runs = json.loads(cli("check", "clients", *AS_OF, "-f", "json").stdout)["runs"]
+    assert "clients/acme-marked.xlsx" in [r["source"]["path"] for r in runs]
+    Path("reports").mkdir()
+    Path("clients", "acme-report.xlsx").rename(Path("reports", "acme-report.xlsx"))
+    alone = cli("check", "reports", *AS_OF)
+    assert alone.exit_code == 2 and "reports: no workbooks in this folder" in alone.stderr
+
+
 def test_several_workbooks_are_annotated_by_the_workers_and_told_of_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -490,3 +490,40 @@ def test_annotate_refuses_the_input_itself_and_warns_about_lost_parts(tmp_path: 
         main, ["check", str(path), "--no-plugins", "--annotate", str(tmp_path / "copy.xlsx")]
     )
     assert "cannot carry over: charts (1), images (1)" in warned.stderr
+
+
+def test_the_excel_report_is_marked_as_alignhealth_s_and_nothing_else_is(
+    tmp_path: Path,
+) -> None:
+    """The mark by which a folder or an audit leaves reports out: on the Excel report,
+    where Excel keeps it on a re-save; not on a client's workbook, a workbook with other
+    custom properties, a CSV, an oversized properties part, or a file that is no zip."""
+    import zipfile
+
+    from openpyxl.packaging.custom import StringProperty
+
+    from alignhealth.loaders.sniff import alignhealth_output
+
+    report = tmp_path / "report.xlsx"
+    report.write_bytes(XlsxReporter().render(fixed_result(tmp_path)))
+    assert alignhealth_output(report) == "report"
+    resaved = openpyxl.load_workbook(report)
+    resaved.save(tmp_path / "resaved.xlsx")
+    assert alignhealth_output(tmp_path / "resaved.xlsx") == "report"
+
+    client = write_workbook(tmp_path / "client.xlsx", **orphaned_tree())
+    assert alignhealth_output(client) is None
+    other = openpyxl.Workbook()
+    other.custom_doc_props.append(StringProperty(name="Department", value="alignhealth"))
+    other.save(tmp_path / "other.xlsx")
+    assert alignhealth_output(tmp_path / "other.xlsx") is None
+    (tmp_path / "goals.csv").write_text("ID,Title\nG1,Grow\n")
+    assert alignhealth_output(tmp_path / "goals.csv") is None
+    padded = tmp_path / "padded.xlsx"
+    with zipfile.ZipFile(report) as source, zipfile.ZipFile(padded, "w") as copy:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "docProps/custom.xml":
+                data = data.replace(b"</Properties>", b" " * 70_000 + b"</Properties>")
+            copy.writestr(item, data)
+    assert alignhealth_output(padded) is None

@@ -240,10 +240,10 @@ def test_an_audit_stopped_before_its_mail_went_leaves_the_changes_to_the_next(
     assert "1 new, 0 resolved, 0 persisting" in text
 
 
-def test_no_report_is_written_over_a_workbook_of_the_audit(tmp_path: Path) -> None:
-    """Reports kept among the workbooks: the second run's pattern picks up the first
-    run's Excel report as a workbook, and would write this run's report over it. The
-    audit stops before any check (exit code 2, naming both) and the file is untouched."""
+def test_reports_kept_among_the_workbooks_are_not_read_back(tmp_path: Path) -> None:
+    """The reports folder is the workbooks' own: the next run's pattern matches the last
+    run's Excel report too, which is left out with a note, not checked as a workbook (it
+    has no goals sheet: exit code 2 every week after the first)."""
     write_workbook(tmp_path / "client.xlsx", **goals())
     path = tmp_path / "audit.toml"
     path.write_text(
@@ -252,14 +252,32 @@ def test_no_report_is_written_over_a_workbook_of_the_audit(tmp_path: Path) -> No
     )
     assert audit(path).exit_code == 1
     report = tmp_path / "client-2026-11-15.xlsx"
-    written = report.read_bytes()
     again = audit(path)
-    assert again.exit_code == 2, again.output
-    assert f"[reports]: the xlsx report {report}" in again.stderr
-    assert f"that is the workbook {report} itself" in again.stderr
-    assert "keep the reports folder apart from the workbooks" in again.stderr
-    assert report.read_bytes() == written
-    assert [run["id"] for run in recorded_runs(path)] == [1]
+    assert again.exit_code == 1, again.output
+    assert f"skipped {report}: an alignhealth report, not a goal workbook" in again.stderr
+    assert "run 2, health 75/100; 0 new, 0 resolved, 1 persisting" in again.stdout
+    assert {run["workbook"] for run in recorded_runs(path)} == {"client.xlsx"}
+
+
+def test_no_report_is_written_over_a_workbook_of_the_audit(tmp_path: Path) -> None:
+    """A client's workbook named as a report of another would be: the audit stops before
+    any check (exit code 2, naming it) and the workbook is untouched."""
+    write_workbook(tmp_path / "client.xlsx", **goals())
+    other = write_workbook(tmp_path / "client-2026-11-15.xlsx", **goals(unowned=True))
+    before = other.read_bytes()
+    path = tmp_path / "audit.toml"
+    path.write_text(
+        'workbooks = ["*.xlsx"]\nas-of = 2026-11-15\n[history]\ndatabase = "h.sqlite"\n'
+        '[reports]\nfolder = "."\nformats = ["xlsx"]\n'
+    )
+    result = audit(path)
+    assert result.exit_code == 2, result.output
+    assert f"[reports]: the xlsx report {other}: that is the workbook {other} itself" in (
+        result.stderr
+    )
+    assert "keep the reports folder apart from the workbooks" in result.stderr
+    assert other.read_bytes() == before
+    assert not (tmp_path / "h.sqlite").exists() or recorded_runs(path) == []
 
 
 def test_a_history_from_before_told_runs_is_brought_up_to_date(tmp_path: Path) -> None:

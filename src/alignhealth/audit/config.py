@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from alignhealth.errors import UsageError
 from alignhealth.findings import Severity
+from alignhealth.loaders.sniff import skipped_as_output
 from alignhealth.tomlfile import read_toml, validate
 
 
@@ -121,9 +122,11 @@ class Audit:
         candidate = Path(relative)
         return candidate if candidate.is_absolute() else self.base / candidate
 
-    def workbooks(self) -> list[Path]:
+    def workbooks(self, skipped: list[str] | None = None) -> list[Path]:
         """The workbooks the globs match, in order, each once; a pattern matching nothing
-        is an error naming it."""
+        is an error naming it. Office lock files are left out, and so are the reports
+        alignhealth wrote (a reports folder among the workbooks), each told in
+        ``skipped``."""
         found: dict[Path, None] = {}
         for pattern in self.config.workbooks:
             matches = sorted(glob.glob(str(self.resolve(pattern)), recursive=True))
@@ -132,7 +135,16 @@ class Audit:
                 raise UsageError(
                     f"{self.path}: workbooks: {pattern!r} matches no file (relative to {self.base})"
                 )
-            found.update(dict.fromkeys(Path(m) for m in matches))
+            for match in map(Path, matches):
+                note = skipped_as_output(match)
+                if note is None:
+                    found[match] = None
+                elif skipped is not None:
+                    skipped.append(note)
+        if not found:
+            raise UsageError(
+                f"{self.path}: workbooks: the patterns match only reports alignhealth wrote"
+            )
         return list(found)
 
     def ruleset(self) -> str | None:

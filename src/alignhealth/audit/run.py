@@ -48,6 +48,9 @@ class AuditOutcome:
     sent: int = 0
     outbox: list[Path] = field(default_factory=list)
     skipped_mail: list[str] = field(default_factory=list)
+    #: Files the config's patterns matched that are not goal workbooks (reports
+    #: alignhealth wrote), each with why.
+    skipped_files: list[str] = field(default_factory=list)
     delivery_error: str | None = None
     exit_code: int = EXIT_OK
 
@@ -196,7 +199,8 @@ def run_audit(
     """
     config = audit.config
     host = host or make_host()
-    workbooks = audit.workbooks()
+    skipped: list[str] = []
+    workbooks = audit.workbooks(skipped)
     cores = jobs or os.cpu_count() or 1
     workers = min(cores, len(workbooks)) if can_fork() else 1
     request = CheckRequest(
@@ -212,7 +216,7 @@ def run_audit(
     stems = file_stems(workbooks, audit.key)
     _refuse_inputs(audit, stems, session.config.settings.as_of)
     history = History(audit.database) if not no_history or audit.database.exists() else None
-    outcome = AuditOutcome()
+    outcome = AuditOutcome(skipped_files=skipped)
     codes = []
     # Sent once every workbook is checked (a delivery failure then loses no run); with
     # --dry-run, each workbook's are written to the outbox as soon as they are made.

@@ -88,6 +88,8 @@ def audit_command(
         ui.note(f"--dry-run: wrote {len(outcome.outbox)} message(s) to {outcome.outbox[0].parent}")
     if outcome.sent:
         ui.note(f"sent {outcome.sent} message(s)")
+    for line in outcome.skipped_files:
+        ui.note(line)
     for workbook in outcome.skipped_mail:
         ui.note(f"{workbook}: nothing changed, no mail (skip-when-unchanged)")
     if outcome.delivery_error:

@@ -38,6 +38,7 @@ from alignhealth.engine import (
 from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
 from alignhealth.findings import Severity
 from alignhealth.loaders.csvfile import is_csv_dataset
+from alignhealth.loaders.sniff import skipped_as_output
 from alignhealth.outfiles import Inputs, write_whole
 from alignhealth.pool import in_input_order, map_workbooks, worker_died
 from alignhealth.portfolio import combine, file_stems
@@ -266,8 +267,9 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
 
 def expand_inputs(paths: Sequence[Path], ui: Ui) -> list[Path]:
     """Folders of workbooks become their workbooks (a CSV dataset folder stays one input);
-    Office lock files are skipped with a note, and so is a workbook named a second time
-    (``book.xlsx folder/``, with book.xlsx in the folder): each is checked once."""
+    Office lock files and alignhealth's own Excel reports in a folder are skipped with a
+    note, and so is a workbook named a second time (``book.xlsx folder/``, with book.xlsx
+    in the folder): each is checked once."""
     out: list[Path] = []
     for path in paths:
         if not path.is_dir() or is_csv_dataset(path):
@@ -276,12 +278,16 @@ def expand_inputs(paths: Sequence[Path], ui: Ui) -> list[Path]:
         found = sorted(
             p for p in path.iterdir() if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES
         )
+        kept = 0
         for file in found:
             if file.name.startswith("~$"):
                 ui.note(f"skipped {file}: an Office lock file (the workbook is open in Excel)")
+            elif (note := skipped_as_output(file)) is not None:
+                ui.note(note)
             else:
                 out.append(file)
-        if not any(not f.name.startswith("~$") for f in found):
+                kept += 1
+        if not kept:
             raise UsageError(
                 f"{path}: no workbooks in this folder (.xlsx, .xlsm, .xls, .xlsb, "
                 f".ods or .csv), and no goals.csv{_in_subfolders(path)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 import zipfile
 from enum import StrEnum
@@ -132,4 +133,43 @@ def _sniff_zip(path: Path) -> FileKind:
         f"{name}: {kind}, not an .xlsx workbook; open it in Excel and save it as .xlsx",
         code="not-a-workbook",
         location=name,
+    )
+
+
+#: The custom document property (docProps/custom.xml) by which alignhealth marks the
+#: workbooks it writes (its Excel report, an annotated copy); its value says which.
+OUTPUT_MARK = "alignhealth"
+
+#: A larger custom properties part is not one alignhealth wrote; it is not read.
+_MARK_PART_LIMIT = 64 * 1024
+
+
+def alignhealth_output(path: Path) -> str | None:
+    """What ``path`` is if alignhealth wrote it (``report``, ``annotated copy``), from
+    the mark it leaves; None for any other file (a client's workbook, a CSV).
+
+    A folder of workbooks, or an audit's pattern, can hold the reports of earlier runs:
+    they are not read back as goal workbooks."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("docProps/custom.xml")
+            if info.file_size > _MARK_PART_LIMIT:
+                return None
+            part = archive.read(info).decode("utf-8", errors="replace")
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError):
+        return None
+    # No XML parser for a part of an unknown file: the one property alignhealth writes
+    # is found by its shape, openpyxl's, and its value is plain text.
+    found = re.search(rf'name="{OUTPUT_MARK}"[^>]*>\s*<vt:lpwstr>([^<]{{1,200}})</vt:lpwstr>', part)
+    return found.group(1) if found else None
+
+
+def skipped_as_output(path: Path) -> str | None:
+    """The note that leaves ``path`` out of a folder or a pattern of workbooks, if
+    alignhealth wrote it (:func:`alignhealth_output`); None for a workbook to read."""
+    written = alignhealth_output(path)
+    return (
+        None
+        if written is None
+        else f"skipped {path}: an alignhealth {written}, not a goal workbook"
     )

@@ -15,11 +15,13 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from alignhealth.findings import Finding, Severity
+from alignhealth.loaders.sniff import OUTPUT_MARK
 from alignhealth.reporters.base import Reporter
 from alignhealth.reporters.rows import owner_names
 from alignhealth.reporters.safe import xml_safe
@@ -113,6 +115,10 @@ class XlsxReporter(Reporter):
     def render(self, result: RunResult) -> bytes:
         book = Workbook()
         book.remove(book.active)
+        # Marked, so that a folder of workbooks or an audit's pattern holding it does not
+        # read it back as a goal workbook (an annotated copy is not marked: it may come
+        # back as the client's next workbook).
+        book.custom_doc_props.append(StringProperty(name=OUTPUT_MARK, value="report"))
         add_styles(book)
         self._summary(book.create_sheet("Summary"), result)
         # The client's workbook as the findings' links name it (a path resolved once).
