@@ -527,6 +527,23 @@ def test_a_workbook_that_is_not_there_is_one_clear_error_and_the_others_are_chec
     assert "FileNotFoundError" not in result.output and "hook" not in result.stderr
 
 
+@pytest.mark.parametrize("args", [["-f", "json", "-o", "out"], ["--annotate", "out"]])
+def test_a_folder_where_a_file_should_be_written_is_refused_before_the_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    """`-o out` naming a folder: said before any workbook is read (a large one takes a
+    while), not once the check is done."""
+    from alignhealth.testing import write_workbook
+
+    monkeypatch.chdir(tmp_path)
+    write_workbook(Path("acme.xlsx"), **orphaned_tree())
+    Path("out").mkdir()
+    result = cli("check", "acme.xlsx", *AS_OF, *args)
+    assert result.exit_code == 2, result.output
+    assert f"{args[-1]}: that is a folder; name a file in it" in result.stderr
+    assert "AH101" not in result.output and list(Path("out").iterdir()) == []
+
+
 def test_a_workbook_named_twice_is_checked_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -226,7 +226,7 @@ def check(
         targets = parse_formats(formats, output, available, several=len(workbooks) > 1)
         if annotate and len(workbooks) > 1 and "{stem}" not in annotate:
             raise UsageError("--annotate: with several workbooks the FILE must contain {stem}")
-        refuse_inputs(workbooks, targets, annotate)
+        check_destinations(workbooks, targets, annotate)
         session = prepare(request, host)
         ui.describe_session(session)
         if workers > 1:
@@ -513,11 +513,12 @@ def _write_report(
     write_whole(Path(target.path.replace("{stem}", stem)), reporter.render(result))
 
 
-def refuse_inputs(
+def check_destinations(
     workbooks: Sequence[Path], targets: Sequence[FormatTarget], annotate: str | None
 ) -> None:
-    """Before any workbook is checked: no report and no annotated copy may be written over
-    a workbook of the run (:class:`~alignhealth.outfiles.Inputs`)."""
+    """Before any workbook is checked (a large one takes a while): every report and
+    annotated copy can be written where it is to go. None may be written over a workbook
+    of the run (:class:`~alignhealth.outfiles.Inputs`), nor be a folder."""
     inputs = Inputs(workbooks)
     stems = stems_of(workbooks)
     files = [(f"the {t.name} report", t.path) for t in targets if t.path is not None]
@@ -525,7 +526,10 @@ def refuse_inputs(
         files.append(("--annotate", annotate))
     for what, pattern in files:
         for workbook in workbooks:
-            inputs.refuse(Path(pattern.replace("{stem}", stems[str(workbook)])), what)
+            destination = Path(pattern.replace("{stem}", stems[str(workbook)]))
+            inputs.refuse(destination, what)
+            if destination.is_dir():
+                raise UsageError(f"{what} {destination}: that is a folder; name a file in it")
 
 
 def stems_of(workbooks: Sequence[Path]) -> dict[str, str]:
