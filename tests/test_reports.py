@@ -492,12 +492,11 @@ def test_annotate_refuses_the_input_itself_and_warns_about_lost_parts(tmp_path: 
     assert "cannot carry over: charts (1), images (1)" in warned.stderr
 
 
-def test_the_excel_report_is_marked_as_alignhealth_s_and_nothing_else_is(
-    tmp_path: Path,
-) -> None:
-    """The mark by which a folder or an audit leaves reports out: on the Excel report,
-    where Excel keeps it on a re-save; not on a client's workbook, a workbook with other
-    custom properties, a CSV, an oversized properties part, or a file that is no zip."""
+def test_alignhealth_s_reports_are_told_from_workbooks(tmp_path: Path) -> None:
+    """How a folder or an audit leaves reports out: the Excel report's mark, which Excel
+    keeps on a re-save, and the CSV report's header row; not a client's workbook, a
+    workbook with other custom properties, a client's CSV, an oversized properties part,
+    or a file that is no zip."""
     import zipfile
 
     from openpyxl.packaging.custom import StringProperty
@@ -519,6 +518,8 @@ def test_the_excel_report_is_marked_as_alignhealth_s_and_nothing_else_is(
     assert alignhealth_output(tmp_path / "other.xlsx") is None
     (tmp_path / "goals.csv").write_text("ID,Title\nG1,Grow\n")
     assert alignhealth_output(tmp_path / "goals.csv") is None
+    (tmp_path / "report.csv").write_text(CsvReporter().render(fixed_result(tmp_path)))
+    assert alignhealth_output(tmp_path / "report.csv") == "report"
     padded = tmp_path / "padded.xlsx"
     with zipfile.ZipFile(report) as source, zipfile.ZipFile(padded, "w") as copy:
         for item in source.infolist():

@@ -259,6 +259,30 @@ def test_reports_kept_among_the_workbooks_are_not_read_back(tmp_path: Path) -> N
     assert {run["workbook"] for run in recorded_runs(path)} == {"client.xlsx"}
 
 
+def test_a_wildcard_reads_workbooks_not_what_lies_beside_them(tmp_path: Path) -> None:
+    """`clients/*` over a folder that also holds notes, the history and the reports (all
+    formats): the workbooks and a folder of CSVs are audited, run after run; the rest is
+    not read (a notes file read as a CSV, then the reports and the database, each an
+    error, and the reports refused as about to be written over)."""
+    clients = tmp_path / "clients"
+    write_workbook(clients / "acme.xlsx", **goals())
+    (clients / "beta").mkdir()
+    (clients / "beta" / "goals.csv").write_text("ID,Title,Level\nG1,Grow,Company\n")
+    (clients / "README.txt").write_text("Client workbooks, one per client\n")
+    path = tmp_path / "audit.toml"
+    path.write_text(
+        'workbooks = ["clients/*"]\nas-of = 2026-11-15\n[history]\n'
+        'database = "clients/history.sqlite"\n[reports]\nfolder = "clients"\n'
+        'formats = ["html", "json", "xlsx", "csv"]\n'
+    )
+    for run in (1, 2):
+        result = audit(path)
+        assert result.exit_code == 1, result.output
+        assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["acme.xlsx", "beta"]
+        assert f"run {2 * run - 1}," in result.stdout
+    assert {r["workbook"] for r in recorded_runs(path)} == {"clients/acme.xlsx", "clients/beta"}
+
+
 def test_no_report_is_written_over_a_workbook_of_the_audit(tmp_path: Path) -> None:
     """A client's workbook named as a report of another would be: the audit stops before
     any check (exit code 2, naming it) and the workbook is untouched."""
@@ -423,7 +447,7 @@ def test_dry_run_writes_eml_and_records_the_run(tmp_path: Path) -> None:
             'workbooks = ["x.xlsx"]\nfail_on = "low"\n',
             "unknown key 'fail_on' (did you mean 'fail-on'",
         ),
-        ('workbooks = ["missing-*.xlsx"]\n', "matches no file"),
+        ('workbooks = ["missing-*.xlsx"]\n', "matches no workbook"),
         ('workbooks = ["x.xlsx"]\n[email]\nfrom = "a@b"\n', "[email.smtp] is required"),
     ],
 )

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from alignhealth.errors import UsageError
 from alignhealth.findings import Severity
-from alignhealth.loaders.sniff import skipped_as_output
+from alignhealth.loaders.csvfile import is_csv_dataset
+from alignhealth.loaders.sniff import WORKBOOK_SUFFIXES, skipped_as_output
 from alignhealth.tomlfile import read_toml, validate
 
 
@@ -124,16 +125,21 @@ class Audit:
 
     def workbooks(self, skipped: list[str] | None = None) -> list[Path]:
         """The workbooks the globs match, in order, each once; a pattern matching nothing
-        is an error naming it. Office lock files are left out, and so are the reports
-        alignhealth wrote (a reports folder among the workbooks), each told in
-        ``skipped``."""
+        is an error naming it. A wildcard reads what a folder of workbooks would (their
+        file names, or a folder of CSVs), not the notes, reports or history beside them;
+        Office lock files are left out, and so are the Excel reports alignhealth wrote (a
+        reports folder among the workbooks), each told in ``skipped``."""
         found: dict[Path, None] = {}
         for pattern in self.config.workbooks:
             matches = sorted(glob.glob(str(self.resolve(pattern)), recursive=True))
             matches = [m for m in matches if not Path(m).name.startswith("~$")]
+            if glob.has_magic(pattern):
+                matches = [m for m in matches if _workbook_named(Path(m))]
             if not matches:
                 raise UsageError(
-                    f"{self.path}: workbooks: {pattern!r} matches no file (relative to {self.base})"
+                    f"{self.path}: workbooks: {pattern!r} matches no workbook (relative to "
+                    f"{self.base}; a wildcard matches {', '.join(WORKBOOK_SUFFIXES)} files "
+                    "and folders of CSVs)"
                 )
             for match in map(Path, matches):
                 note = skipped_as_output(match)
@@ -170,3 +176,10 @@ class Audit:
 def load_audit(path: Path) -> Audit:
     """Read and validate an audit config; errors name the key and the closest match."""
     return Audit(validate(AuditConfig, read_toml(path), str(path)), path)
+
+
+def _workbook_named(path: Path) -> bool:
+    """A file named as a workbook is, or a folder of CSVs (what a folder's check reads)."""
+    if path.is_dir():
+        return is_csv_dataset(path)
+    return path.suffix.lower() in WORKBOOK_SUFFIXES

@@ -38,7 +38,7 @@ from alignhealth.engine import (
 from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
 from alignhealth.findings import Severity
 from alignhealth.loaders.csvfile import is_csv_dataset
-from alignhealth.loaders.sniff import skipped_as_output
+from alignhealth.loaders.sniff import WORKBOOK_SUFFIXES, skipped_as_output
 from alignhealth.outfiles import Inputs, write_whole
 from alignhealth.pool import in_input_order, map_workbooks, worker_died
 from alignhealth.portfolio import combine, file_stems
@@ -262,12 +262,9 @@ def check(
     finish(code)
 
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
-
-
 def expand_inputs(paths: Sequence[Path], ui: Ui) -> list[Path]:
     """Folders of workbooks become their workbooks (a CSV dataset folder stays one input);
-    Office lock files and alignhealth's own Excel reports in a folder are skipped with a
+    Office lock files and alignhealth's own reports in a folder are skipped with a
     note, and so is a workbook named a second time (``book.xlsx folder/``, with book.xlsx
     in the folder): each is checked once."""
     out: list[Path] = []

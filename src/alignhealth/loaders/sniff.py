@@ -14,6 +14,11 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
+#: The file names a folder of workbooks, or an audit's wildcard pattern, reads; a file
+#: named on its own is read whatever its name (its bytes say what it is).
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv")
+
+
 class FileKind(StrEnum):
     XLSX = "xlsx"
     XLSB = "xlsb"
@@ -145,11 +150,14 @@ _MARK_PART_LIMIT = 64 * 1024
 
 
 def alignhealth_output(path: Path) -> str | None:
-    """What ``path`` is if alignhealth wrote it (``report``, ``annotated copy``), from
-    the mark it leaves; None for any other file (a client's workbook, a CSV).
+    """``"report"`` if alignhealth wrote ``path`` as a report that a folder of workbooks
+    would read (its Excel report, by the mark it leaves; its CSV report, by its header
+    row); None for any other file (a client's workbook or CSV, an annotated copy).
 
     A folder of workbooks, or an audit's pattern, can hold the reports of earlier runs:
     they are not read back as goal workbooks."""
+    if path.suffix.lower() == ".csv":
+        return _csv_report(path)
     try:
         with zipfile.ZipFile(path) as archive:
             info = archive.getinfo("docProps/custom.xml")
@@ -162,6 +170,18 @@ def alignhealth_output(path: Path) -> str | None:
     # is found by its shape, openpyxl's, and its value is plain text.
     found = re.search(rf'name="{OUTPUT_MARK}"[^>]*>\s*<vt:lpwstr>([^<]{{1,200}})</vt:lpwstr>', part)
     return found.group(1) if found else None
+
+
+def _csv_report(path: Path) -> str | None:
+    from alignhealth.reporters.rows import COLUMNS  # here: reporters import the loaders
+
+    try:
+        with path.open("rb") as handle:
+            first = handle.read(4096).split(b"\n", 1)[0]
+    except OSError:
+        return None
+    header = first.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r").decode("utf-8", errors="replace")
+    return "report" if header == ",".join(COLUMNS) else None
 
 
 def skipped_as_output(path: Path) -> str | None:
