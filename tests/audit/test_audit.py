@@ -734,6 +734,39 @@ def test_many_messages_go_out_on_several_connections_at_once(server: Server) -> 
     assert sorted(received) == sorted(f"p{n}@acme.example" for n in range(30))
 
 
+def test_a_stop_while_mail_goes_out_on_several_connections_stops_the_sending(
+    server: Server,
+) -> None:
+    """SIGTERM (a timer's time limit) as the audit sends its mail on three connections:
+    the stop is raised at once, and the connections' threads send nothing more (they
+    kept sending, and held the process open until they were done: 60 messages at 0.1 s
+    a reply, some 8 s)."""
+    import threading
+
+    from alignhealth.audit.config import SmtpConfig
+    from alignhealth.audit.smtp import Mailer
+    from alignhealth.lifetime import Stopped, stopped_by_signals
+
+    smtp = SmtpConfig(host="127.0.0.1", port=server.port, security="none", connections=3)
+    server.handler.delay = 0.1
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
+
+    def send() -> None:
+        with stopped_by_signals():
+            timer.start()
+            Mailer(smtp, Path(".")).send(_messages(60))
+
+    started = time.monotonic()
+    with pytest.raises(Stopped):
+        send()
+    assert time.monotonic() - started < 2
+    time.sleep(0.3)  # a message under way when the stop came may still land
+    sent = len(server.messages)
+    time.sleep(1.5)
+    assert len(server.messages) == sent < 60
+    assert not [t for t in threading.enumerate() if t.name.startswith("alignhealth-smtp")]
+
+
 def test_a_refusal_on_one_connection_is_reported_and_the_others_deliver(
     server: Server,
 ) -> None:

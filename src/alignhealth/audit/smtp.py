@@ -97,29 +97,42 @@ class Mailer:
             self._send_on_one(messages)
             return
         failures: list[DeliveryError] = []
+        # Set when the audit stops (Ctrl-C, SIGTERM) as the threads send: each ends after
+        # the message under way, and none keeps the process alive sending the rest.
+        stop = threading.Event()
 
         def share(index: int) -> None:
             try:
-                self._send_on_one(messages[index::count])
+                self._send_on_one(messages[index::count], stop)
             except DeliveryError as exc:
                 failures.append(exc)
 
-        threads = [threading.Thread(target=share, args=(i,)) for i in range(count)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        threads = [
+            threading.Thread(target=share, args=(i,), name=f"alignhealth-smtp-{i}", daemon=True)
+            for i in range(count)
+        ]
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        except BaseException:
+            stop.set()
+            raise
         if failures:
             raise failures[0]
 
-    def _send_on_one(self, messages: Sequence[Message]) -> None:
-        """Send the messages on one connection, in order, retrying as :meth:`send` says."""
+    def _send_on_one(
+        self, messages: Sequence[Message], stop: threading.Event | None = None
+    ) -> None:
+        """Send the messages on one connection, in order, retrying as :meth:`send` says;
+        none after ``stop`` is set."""
         pending = list(messages)
         attempt = 0
-        while pending:
+        while pending and not (stop and stop.is_set()):
             try:
                 with self._connect() as client:
-                    while pending:
+                    while pending and not (stop and stop.is_set()):
                         client.send_message(pending[0])
                         pending.pop(0)
             except (smtplib.SMTPException, OSError) as exc:
