@@ -501,25 +501,25 @@ def test_alignhealth_s_reports_are_told_from_workbooks(tmp_path: Path) -> None:
 
     from openpyxl.packaging.custom import StringProperty
 
-    from alignhealth.loaders.sniff import alignhealth_output
+    from alignhealth.loaders.sniff import alignhealth_report
 
     report = tmp_path / "report.xlsx"
     report.write_bytes(XlsxReporter().render(fixed_result(tmp_path)))
-    assert alignhealth_output(report) == "report"
+    assert alignhealth_report(report)
     resaved = openpyxl.load_workbook(report)
     resaved.save(tmp_path / "resaved.xlsx")
-    assert alignhealth_output(tmp_path / "resaved.xlsx") == "report"
+    assert alignhealth_report(tmp_path / "resaved.xlsx")
 
     client = write_workbook(tmp_path / "client.xlsx", **orphaned_tree())
-    assert alignhealth_output(client) is None
+    assert not alignhealth_report(client)
     other = openpyxl.Workbook()
     other.custom_doc_props.append(StringProperty(name="Department", value="alignhealth"))
     other.save(tmp_path / "other.xlsx")
-    assert alignhealth_output(tmp_path / "other.xlsx") is None
+    assert not alignhealth_report(tmp_path / "other.xlsx")
     (tmp_path / "goals.csv").write_text("ID,Title\nG1,Grow\n")
-    assert alignhealth_output(tmp_path / "goals.csv") is None
+    assert not alignhealth_report(tmp_path / "goals.csv")
     (tmp_path / "report.csv").write_text(CsvReporter().render(fixed_result(tmp_path)))
-    assert alignhealth_output(tmp_path / "report.csv") == "report"
+    assert alignhealth_report(tmp_path / "report.csv")
     padded = tmp_path / "padded.xlsx"
     with zipfile.ZipFile(report) as source, zipfile.ZipFile(padded, "w") as copy:
         for item in source.infolist():
@@ -527,4 +527,4 @@ def test_alignhealth_s_reports_are_told_from_workbooks(tmp_path: Path) -> None:
             if item.filename == "docProps/custom.xml":
                 data = data.replace(b"</Properties>", b" " * 70_000 + b"</Properties>")
             copy.writestr(item, data)
-    assert alignhealth_output(padded) is None
+    assert not alignhealth_report(padded)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from alignhealth.errors import UsageError
 from alignhealth.findings import Severity
 from alignhealth.loaders.csvfile import is_csv_dataset
-from alignhealth.loaders.sniff import WORKBOOK_SUFFIXES, skipped_as_output
+from alignhealth.loaders.sniff import WORKBOOK_SUFFIXES, skipped_as_report
 from alignhealth.tomlfile import read_toml, validate
 
 
@@ -142,7 +142,7 @@ class Audit:
                     "and folders of CSVs)"
                 )
             for match in map(Path, matches):
-                note = skipped_as_output(match)
+                note = skipped_as_report(match)
                 if note is None:
                     found[match] = None
                 elif skipped is not None:

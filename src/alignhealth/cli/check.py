@@ -38,7 +38,7 @@ from alignhealth.engine import (
 from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
 from alignhealth.findings import Severity
 from alignhealth.loaders.csvfile import is_csv_dataset
-from alignhealth.loaders.sniff import WORKBOOK_SUFFIXES, skipped_as_output
+from alignhealth.loaders.sniff import WORKBOOK_SUFFIXES, skipped_as_report
 from alignhealth.outfiles import Inputs, write_whole
 from alignhealth.pool import in_input_order, map_workbooks, worker_died
 from alignhealth.portfolio import combine, file_stems
@@ -279,7 +279,7 @@ def expand_inputs(paths: Sequence[Path], ui: Ui) -> list[Path]:
         for file in found:
             if file.name.startswith("~$"):
                 ui.note(f"skipped {file}: an Office lock file (the workbook is open in Excel)")
-            elif (note := skipped_as_output(file)) is not None:
+            elif (note := skipped_as_report(file)) is not None:
                 ui.note(note)
             else:
                 out.append(file)

@@ -141,18 +141,19 @@ def _sniff_zip(path: Path) -> FileKind:
     )
 
 
-#: The custom document property (docProps/custom.xml) by which alignhealth marks the
-#: workbooks it writes (its Excel report, an annotated copy); its value says which.
+#: The custom document property (docProps/custom.xml) by which alignhealth marks its
+#: Excel report, with the value ``report``.
 OUTPUT_MARK = "alignhealth"
 
 #: A larger custom properties part is not one alignhealth wrote; it is not read.
 _MARK_PART_LIMIT = 64 * 1024
 
 
-def alignhealth_output(path: Path) -> str | None:
-    """``"report"`` if alignhealth wrote ``path`` as a report that a folder of workbooks
-    would read (its Excel report, by the mark it leaves; its CSV report, by its header
-    row); None for any other file (a client's workbook or CSV, an annotated copy).
+def alignhealth_report(path: Path) -> bool:
+    """Whether ``path`` is a report alignhealth wrote that a folder of workbooks would
+    read: its Excel report (by the mark it leaves) or its CSV report (by its header row).
+    A client's workbook or CSV is not, nor an annotated copy (it may come back as the
+    client's next workbook).
 
     A folder of workbooks, or an audit's pattern, can hold the reports of earlier runs:
     they are not read back as goal workbooks."""
@@ -162,34 +163,31 @@ def alignhealth_output(path: Path) -> str | None:
         with zipfile.ZipFile(path) as archive:
             info = archive.getinfo("docProps/custom.xml")
             if info.file_size > _MARK_PART_LIMIT:
-                return None
+                return False
             part = archive.read(info).decode("utf-8", errors="replace")
     except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError):
-        return None
+        return False
     # No XML parser for a part of an unknown file: the one property alignhealth writes
-    # is found by its shape, openpyxl's, and its value is plain text.
-    found = re.search(rf'name="{OUTPUT_MARK}"[^>]*>\s*<vt:lpwstr>([^<]{{1,200}})</vt:lpwstr>', part)
-    return found.group(1) if found else None
+    # is found by its shape, openpyxl's.
+    mark = rf'name="{OUTPUT_MARK}"[^>]*>\s*<vt:lpwstr>report</vt:lpwstr>'
+    return re.search(mark, part) is not None
 
 
-def _csv_report(path: Path) -> str | None:
+def _csv_report(path: Path) -> bool:
     from alignhealth.reporters.rows import COLUMNS  # here: reporters import the loaders
 
     try:
         with path.open("rb") as handle:
             first = handle.read(4096).split(b"\n", 1)[0]
     except OSError:
-        return None
+        return False
     header = first.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r").decode("utf-8", errors="replace")
-    return "report" if header == ",".join(COLUMNS) else None
+    return header == ",".join(COLUMNS)
 
 
-def skipped_as_output(path: Path) -> str | None:
-    """The note that leaves ``path`` out of a folder or a pattern of workbooks, if
-    alignhealth wrote it (:func:`alignhealth_output`); None for a workbook to read."""
-    written = alignhealth_output(path)
-    return (
-        None
-        if written is None
-        else f"skipped {path}: an alignhealth {written}, not a goal workbook"
-    )
+def skipped_as_report(path: Path) -> str | None:
+    """The note that leaves ``path`` out of a folder or a pattern of workbooks, if it is
+    a report alignhealth wrote (:func:`alignhealth_report`); None for a file to read."""
+    if not alignhealth_report(path):
+        return None
+    return f"skipped {path}: an alignhealth report, not a goal workbook"
