@@ -159,11 +159,16 @@ class History:
 
     def _migrate(self) -> None:
         """Bring a history written by an earlier version up to this schema. Its runs were
-        all told (it compared each run with the one before)."""
-        with self.transaction():
-            columns = {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
-            if "told" not in columns:
-                self.db.execute("ALTER TABLE runs ADD COLUMN told INTEGER NOT NULL DEFAULT 1")
+        all told (it compared each run with the one before). Opening one that is up to
+        date takes no write lock (audits opening it at once do not wait on each other)."""
+
+        def outdated() -> bool:
+            return "told" not in {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
+
+        if outdated():
+            with self.transaction():
+                if outdated():  # another audit may have brought it up meanwhile
+                    self.db.execute("ALTER TABLE runs ADD COLUMN told INTEGER NOT NULL DEFAULT 1")
 
     def close(self) -> None:
         self.db.close()
