@@ -477,6 +477,31 @@ def test_no_report_is_written_over_a_workbook_the_check_reads(
     assert "AH101" not in result.output  # stopped before any check
 
 
+def test_annotate_refuses_a_copy_the_memory_cannot_hold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """openpyxl holds every cell of the copy: where that needs more memory than the
+    system has free, the check says so after writing the reports (exit code 2) rather
+    than pushing the machine into swap; with the memory there, the copy is made."""
+    from alignhealth import annotate
+
+    book = write_workbook(tmp_path / "acme.xlsx", **orphaned_tree())
+    report = tmp_path / "report.json"
+    needed = annotate.memory_needed(book)
+    assert needed > 16 * 1024  # the sheets' XML, times what openpyxl makes of each byte
+    monkeypatch.setattr(annotate, "memory_available", lambda: needed - 1)
+    args = ["check", str(book), "--as-of", str(AS_OF), "-f", f"json:{report}"]
+    refused = CliRunner().invoke(main, [*args, "--annotate", str(tmp_path / "marked.xlsx")])
+    assert refused.exit_code == 2, refused.output
+    assert f"--annotate: a marked copy of {book} needs about" in refused.stderr
+    assert "the Excel report (--format xlsx) lists the same findings" in refused.stderr
+    assert report.exists() and not (tmp_path / "marked.xlsx").exists()
+    monkeypatch.setattr(annotate, "memory_available", lambda: needed)
+    made = CliRunner().invoke(main, [*args, "--annotate", str(tmp_path / "marked.xlsx")])
+    assert made.exit_code == 1, made.output
+    assert (tmp_path / "marked.xlsx").exists()
+
+
 def test_annotate_refuses_the_input_itself_and_warns_about_lost_parts(tmp_path: Path) -> None:
     path = rich_workbook(tmp_path)
     result = CliRunner().invoke(main, ["check", str(path), "--annotate", str(path)])

@@ -52,6 +52,34 @@ def dropped_parts(path: Path) -> list[str]:
     return found
 
 
+#: openpyxl's memory for a workbook it loads whole, per byte of its worksheets' and shared
+#: strings' XML: the 100,000-goal benchmark workbook (79 MB of sheet XML) took 1.2 GB.
+MEMORY_PER_XML_BYTE = 16
+
+
+def memory_needed(path: Path) -> int:
+    """About how many bytes openpyxl holds to load and save ``path`` whole."""
+    with zipfile.ZipFile(path) as archive:
+        xml = sum(
+            info.file_size
+            for info in archive.infolist()
+            if info.filename.startswith("xl/worksheets/") or info.filename == "xl/sharedStrings.xml"
+        )
+    return xml * MEMORY_PER_XML_BYTE
+
+
+def memory_available() -> int | None:
+    """The memory the system can give without swapping (Linux's MemAvailable), in
+    bytes; None where it does not say."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def _target(sheet: openpyxl.worksheet.worksheet.Worksheet, row: int, column: str) -> object:
     """The cell to mark: the anchor of a merged range the cell belongs to."""
     coordinate = f"{column}{row}"
@@ -70,6 +98,16 @@ def annotate_copy(source: Path, findings: Sequence[Finding], destination: Path) 
     if sniff(source) is not FileKind.XLSX:
         raise UsageError(
             f"--annotate: {source} is not an .xlsx workbook; only workbooks can be annotated"
+        )
+    # openpyxl holds every cell: a workbook of a million goals needs some 14 GB, which
+    # would push a laptop into swap for many minutes, or its other programs out.
+    needed, available = memory_needed(source), memory_available()
+    if available is not None and needed > available:
+        raise UsageError(
+            f"--annotate: a marked copy of {source} needs about {needed / 2**30:.1f} GiB of "
+            f"memory (openpyxl holds every cell), more than the {available / 2**30:.1f} GiB "
+            "available; the Excel report (--format xlsx) lists the same findings, each with "
+            "a link to its cell"
         )
     warnings = []
     lost = dropped_parts(source)
