@@ -756,15 +756,21 @@ def test_a_stop_while_mail_goes_out_on_several_connections_stops_the_sending(
             timer.start()
             Mailer(smtp, Path(".")).send(_messages(60))
 
+    def senders() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name.startswith("alignhealth-smtp")]
+
     started = time.monotonic()
     with pytest.raises(Stopped):
         send()
     assert time.monotonic() - started < 2
-    time.sleep(0.3)  # a message under way when the stop came may still land
+    # Each thread ends once the message under way when the stop came has gone.
+    deadline = time.monotonic() + 5
+    while senders() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert senders() == []
     sent = len(server.messages)
-    time.sleep(1.5)
+    time.sleep(1)
     assert len(server.messages) == sent < 60
-    assert not [t for t in threading.enumerate() if t.name.startswith("alignhealth-smtp")]
 
 
 def test_a_refusal_on_one_connection_is_reported_and_the_others_deliver(
