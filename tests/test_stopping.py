@@ -142,7 +142,8 @@ sys.argv = ["alignhealth", *sys.argv[3:]]
 parent = os.getpid()
 
 def pause():
-    if os.getpid() == parent:
+    # Where a portfolio's workers read, they pause; the rules' child is not the one to say.
+    if where == "read" or os.getpid() == parent:
         paused_file.touch()
     time.sleep(60)
 
@@ -228,6 +229,30 @@ def test_a_check_killed_outright_leaves_no_process_running(tmp_path: Path, where
     command.kill()
     command.communicate(timeout=20)
     assert list(ended(started)) == []
+
+
+@linux_only
+def test_a_portfolio_stopped_as_a_timer_stops_it_leaves_no_file(tmp_path: Path) -> None:
+    """systemd stops a service by sending SIGTERM to all its processes at once: a
+    portfolio's workers end there and then, without tidying, while their readers stream.
+    Their readers' logs (in the command's own scratch folder) go with the command's."""
+    books = [
+        write_workbook(tmp_path / f"{name}.xlsx", **{**orphaned_tree(), **many_goals(3_000)})
+        for name in "ab"
+    ]
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    paused = tmp_path / "paused"
+    args = ("check", *map(str, books), "--jobs", "2")
+    command = python(PAUSING_CHECK, "read", str(paused), *args, tmp=temporary)
+    wait_for(paused, command)
+    started = descendants(command.pid)
+    assert len(started) >= 3  # the workers and their readers
+    os.killpg(command.pid, signal.SIGTERM)
+    _, err = command.communicate(timeout=20)
+    assert command.returncode == 128 + signal.SIGTERM, err
+    assert list(ended(started)) == []
+    assert list(temporary.iterdir()) == []
 
 
 @linux_only
@@ -370,3 +395,24 @@ def test_a_read_cut_short_by_the_other_threads_failure_tells_that_failure(
     with pytest.raises(InputError) as raised:
         reader._message(None)
     assert raised.value is failure
+
+
+def test_scratch_files_live_in_the_command_s_folder_and_go_with_it() -> None:
+    """Within a command, scratch files (readers' logs) go in its own folder, which is
+    removed with whatever is left in it; outside one, in the system's temporary folder."""
+    import tempfile
+
+    from alignhealth.lifetime import SCRATCH_ENV, scratch_file, scratch_folder
+
+    before = os.environ.get(SCRATCH_ENV)
+    with scratch_folder() as folder:
+        inside = Path(scratch_file("alignhealth-reader-", ".log"))
+        assert inside.parent == folder and inside.exists()
+        assert os.environ[SCRATCH_ENV] == str(folder)  # what a process started afresh sees
+    assert not folder.exists()
+    assert os.environ.get(SCRATCH_ENV) == before
+    outside = Path(scratch_file("alignhealth-reader-", ".log"))
+    try:
+        assert outside.parent == Path(tempfile.gettempdir())
+    finally:
+        outside.unlink()

@@ -7,7 +7,9 @@ does for Ctrl-C: its children are stopped, its temporary files removed, what it 
 before kept. A command killed outright (``kill -9``, the out-of-memory killer) can do
 none of that, so on Linux each child asks the kernel to kill it when its parent ends;
 otherwise one waiting on a pipe its sibling had inherited would wait for good, holding a
-workbook's memory.
+workbook's memory. The scratch files of the command and all its processes live in one
+folder of its own, removed as the command ends: a worker that ends without tidying (a
+timer stops every process of a service at once) leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ import contextlib
 import ctypes
 import multiprocessing
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
 
 #: The signals that stop a command as Ctrl-C does, by name (Windows has no SIGHUP).
@@ -107,3 +112,36 @@ def tie_to_parent() -> None:
         return
     if asked and os.getppid() != parent.pid:
         os._exit(1)  # the parent ended before the kernel was asked to tell
+
+
+#: Where the running command's scratch folder is, for every process it starts (an
+#: environment variable: a process started afresh, rather than forked, sees it too).
+SCRATCH_ENV = "ALIGNHEALTH_SCRATCH"
+
+
+@contextlib.contextmanager
+def scratch_folder() -> Iterator[Path]:
+    """Within, :func:`scratch_file` makes its files in a new folder, in this process and
+    every process it starts; the folder and whatever is left in it are removed after."""
+    folder = Path(tempfile.mkdtemp(prefix="alignhealth-"))
+    previous = os.environ.get(SCRATCH_ENV)
+    os.environ[SCRATCH_ENV] = str(folder)
+    try:
+        yield folder
+    finally:
+        if previous is None:
+            os.environ.pop(SCRATCH_ENV, None)
+        else:
+            os.environ[SCRATCH_ENV] = previous
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def scratch_file(prefix: str, suffix: str) -> str:
+    """The path of a new, empty scratch file: in the running command's folder
+    (:func:`scratch_folder`), or the system's temporary folder outside a command."""
+    folder = os.environ.get(SCRATCH_ENV)
+    handle, path = tempfile.mkstemp(
+        prefix=prefix, suffix=suffix, dir=folder if folder and os.path.isdir(folder) else None
+    )
+    os.close(handle)
+    return path

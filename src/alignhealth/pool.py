@@ -154,10 +154,17 @@ def _as_each_ends(
 
 
 def _kill_workers(pool: ProcessPoolExecutor) -> None:
-    # Python 3.14 has ProcessPoolExecutor.kill_workers(); before, only this attribute.
+    # Python 3.14 has ProcessPoolExecutor.kill_workers(); before, only this attribute,
+    # which the pool's own thread may change meanwhile (copied until it holds still).
     processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
-    for process in list(processes.values()):
-        with contextlib.suppress(OSError, ValueError):
+    while True:
+        try:
+            workers = list(processes.values())
+            break
+        except RuntimeError:  # changed size during the copy
+            continue
+    for process in workers:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
             process.kill()
 
 

@@ -465,7 +465,12 @@ def test_a_killed_audit_leaves_the_history_as_it_was(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace("[email]", "[email]\nenabled = false"))
     assert audit(path).exit_code == 1
     marker = tmp_path / "in-transaction"
-    env = {**os.environ, "ALIGNHEALTH_TEST_PAUSE_IN_TRANSACTION": str(marker)}
+    # Killed outright, it cannot remove its scratch folder: that goes in the test's.
+    env = {
+        **os.environ,
+        "ALIGNHEALTH_TEST_PAUSE_IN_TRANSACTION": str(marker),
+        "TMPDIR": str(tmp_path),
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "alignhealth", "audit", str(path), "--no-plugins"], env=env
     )

@@ -12,7 +12,7 @@ from alignhealth.cli.audits import audit_command, history_command
 from alignhealth.cli.catalogue import plugins_command, rule_command, rules_command
 from alignhealth.cli.check import check
 from alignhealth.cli.workbook import init_command, inspect_command, template_command
-from alignhealth.lifetime import Stopped, stopped_by_signals
+from alignhealth.lifetime import Stopped, scratch_folder, stopped_by_signals
 
 #: The exit code of a command stopped by Ctrl-C (128 + SIGINT, as shells report it): not
 #: click's 1, which alignhealth's commands use for findings.
@@ -22,7 +22,7 @@ EXIT_INTERRUPTED = 130
 class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
-            with stopped_by_signals():
+            with stopped_by_signals(), scratch_folder():
                 return super().invoke(ctx)
         except Stopped as stop:
             # As Ctrl-C, for a stop from outside (a timer's time limit, kill): the exit

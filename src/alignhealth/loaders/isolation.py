@@ -14,7 +14,6 @@ import faulthandler
 import multiprocessing
 import os
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,7 +25,7 @@ from typing import Any
 
 from alignhealth.collector import gc_paused
 from alignhealth.errors import InputError
-from alignhealth.lifetime import tie_to_parent
+from alignhealth.lifetime import scratch_file, tie_to_parent
 from alignhealth.loaders.excel import sheet_parts, sheet_sizes
 from alignhealth.loaders.raw import RawSheet, RawWorkbook, RowStream, no_rows
 from alignhealth.sharing import Ahead, can_fork
@@ -304,8 +303,7 @@ class IsolatedReader:
             raise
 
     def _start(self, lane: str | None) -> tuple[Any, Connection, str]:
-        handle, log = tempfile.mkstemp(prefix="alignhealth-reader-", suffix=".log")
-        os.close(handle)
+        log = scratch_file("alignhealth-reader-", ".log")
         try:
             conn, child = self.context.Pipe()
             process = self.context.Process(

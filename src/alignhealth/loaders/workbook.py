@@ -259,6 +259,11 @@ def load_workbook(
         raw.close()
 
 
+#: Seconds a failing or stopped read waits for the thread reading the streamed sheet to
+#: end, its stream closed under it (it ends at once; it is not waited on for good).
+STOP_WAIT = 5.0
+
+
 class _Beside:
     """``read(kind)`` in a thread of its own; ``join`` waits for it, and raises what it
     raised other than an input error (which ``read`` keeps)."""
@@ -334,8 +339,9 @@ def load_raw(
             raw.close()  # the thread's reader stops too, so the thread ends at once
             if beside is not None:
                 # Its read fails now as its stream is closed under it, however the
-                # connection tells it: that is this failure's consequence, not news.
-                beside.thread.join()
+                # connection tells it: that is this failure's consequence, not news. It
+                # is a daemon: a stop does not wait on it for long.
+                beside.thread.join(STOP_WAIT)
             raise
         if beside is not None:
             beside.join()
