@@ -416,3 +416,37 @@ def test_scratch_files_live_in_the_command_s_folder_and_go_with_it() -> None:
         assert outside.parent == Path(tempfile.gettempdir())
     finally:
         outside.unlink()
+
+
+def test_a_stop_that_lands_where_python_cannot_raise_is_raised_after() -> None:
+    """A signal handled while a weakref callback or a ``__del__`` runs: Python prints
+    the exception raised there ("Exception ignored in ...", a traceback) and carries
+    on, so the check went on to the end and exited as if never stopped. The stop is
+    now said again, and raised once the callback is over."""
+    import weakref
+
+    class Thing:
+        pass
+
+    def stop_here(reference: object) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):  # the handler runs here, within the callback
+            pass
+
+    reached: list[str] = []
+
+    def collect() -> None:
+        with stopped_by_signals():
+            thing = Thing()
+            watch = weakref.ref(thing, stop_here)
+            del thing  # the callback runs now
+            reached.append("after the callback")
+            time.sleep(5)  # the stop is raised before this ends
+            reached.append("not stopped")
+            del watch
+
+    started = time.monotonic()
+    with pytest.raises(Stopped):
+        collect()
+    assert time.monotonic() - started < 2
+    assert "not stopped" not in reached

@@ -26,9 +26,13 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 #: The signals that stop a command as Ctrl-C does, by name (Windows has no SIGHUP).
 STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+
+#: Seconds after which a stop that landed where it could not be raised is sent again.
+AGAIN_AFTER = 0.05
 
 #: ``prctl`` option: the signal this process gets when its parent ends (linux/prctl.h).
 _PR_SET_PDEATHSIG = 1
@@ -80,15 +84,35 @@ def stopped_by_signals() -> Iterator[None]:
 
     A signal handled or ignored already (``nohup`` ignores SIGHUP) is left as it is, and
     outside the main thread, where Python cannot set handlers, nothing changes.
+
+    A signal can land while a weakref callback or a ``__del__`` runs, where Python does
+    not let an exception through (it prints it as "Exception ignored in" and carries
+    on): such a stop is said again, to be raised once that code is over.
     """
     previous: dict[signal.Signals, object] = {}
     if threading.current_thread() is threading.main_thread():
         for signum in _signals():
             if signal.getsignal(signum) is signal.SIG_DFL:
                 previous[signum] = signal.signal(signum, _stop)
+    unraisable = sys.unraisablehook
+
+    def again(raised: Any) -> None:
+        if isinstance(raised.exc_value, Stopped):
+            # Sent again a moment later, from another thread: sent now, its handler would
+            # run here, still within the code that cannot let it through.
+            timer = threading.Timer(AGAIN_AFTER, os.kill, (os.getpid(), raised.exc_value.signum))
+            timer.daemon = True
+            timer.start()
+        else:
+            unraisable(raised)
+
+    if previous:
+        sys.unraisablehook = again
     try:
         yield
     finally:
+        if previous:
+            sys.unraisablehook = unraisable
         for signum, handler in previous.items():
             signal.signal(signum, handler)  # type: ignore[arg-type]
 
