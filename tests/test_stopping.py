@@ -8,6 +8,7 @@ memory), and what it was writing (temporary files, a reader's log) must not stay
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -83,11 +84,28 @@ def ended(pids: Iterable[int], seconds: float = 10) -> Iterator[int]:
         yield pid
 
 
+#: The commands a test started; whatever of them still runs is killed after it.
+_started: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_running() -> Iterator[None]:
+    """A test that fails half way (a command that does not end in time) leaves no process
+    behind: each command's whole process group is killed after the test."""
+    yield
+    while _started:
+        command = _started.pop()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(command.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            command.communicate(timeout=10)
+
+
 def python(script: str, *args: str, tmp: Path) -> subprocess.Popen[str]:
     """``python -c script args`` with this checkout importable and ``tmp`` its
     temporary folder, in a session of its own (a signal for it reaches it alone)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp)}
-    return subprocess.Popen(
+    command = subprocess.Popen(
         [sys.executable, "-c", script, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -95,6 +113,8 @@ def python(script: str, *args: str, tmp: Path) -> subprocess.Popen[str]:
         env=env,
         start_new_session=True,
     )
+    _started.append(command)
+    return command
 
 
 #: Opens a workbook with the fast reader, streaming its goals from a second child as a
