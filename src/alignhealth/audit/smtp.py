@@ -127,12 +127,13 @@ class Mailer:
     ) -> None:
         """Send the messages on one connection, in order, retrying as :meth:`send` says;
         none after ``stop`` is set."""
+        stop = stop or threading.Event()
         pending = list(messages)
         attempt = 0
-        while pending and not (stop and stop.is_set()):
+        while pending and not stop.is_set():
             try:
                 with self._connect() as client:
-                    while pending and not (stop and stop.is_set()):
+                    while pending and not stop.is_set():
                         client.send_message(pending[0])
                         pending.pop(0)
             except (smtplib.SMTPException, OSError) as exc:
