@@ -121,6 +121,28 @@ def test_the_cache_step_walks_print_their_times_and_growth() -> None:
     assert len(growth) == 2 and all(float(g) > 0 for g in growth), out
 
 
+def test_the_reports_benchmark_renders_each_format_of_a_dense_check(tmp_path: Path) -> None:
+    reports = RUN.with_name("reports.py")
+    args = ["--goals", "300", "--formats", "json", "xlsx", "--data", str(tmp_path)]
+    out = subprocess.run(
+        [sys.executable, str(reports), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    (findings,) = re.findall(r"^300 goals, ([\d,]+) findings", out, re.M)
+    assert int(findings.replace(",", "")) > 200, out  # most goals are deeper than two links
+    rows = re.findall(r"^  (\w+)\s+(\d+\.\d+)\s+(\d+\.\d)\s+(\d+\.\d\d) MB\s+(\d+) MB$", out, re.M)
+    assert [row[0] for row in rows] == ["json", "xlsx"], out
+    count = int(findings.replace(",", ""))
+    for _, seconds, per, size, _ in rows:
+        assert float(seconds) > 0 and float(size) > 0, out
+        # the seconds are printed to the millisecond, the microseconds from the unrounded
+        expected, rounding = float(seconds) / count * 1e6, 0.0005 / count * 1e6
+        assert abs(float(per) - expected) <= 0.05 + rounding, out
+
+
 @pytest.mark.parametrize("command", ["check", "audit"])
 def test_the_portfolio_benchmark_checks_every_copy_at_each_number_of_jobs(
     tmp_path: Path, command: str

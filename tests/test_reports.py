@@ -205,8 +205,11 @@ def test_xlsx_report_read_back_cell_by_cell(
         for f in result.findings
     ]
     orphan_row = next(i for i, r in enumerate(rows, start=2) if r[1] == "AH101")
-    assert findings.cell(row=orphan_row, column=8).hyperlink.target == "../client.xlsx#Goals!I5"
-    assert findings.cell(row=orphan_row, column=1).fill.fgColor.rgb == "00FFCDD2"
+    link = findings.cell(row=orphan_row, column=8).hyperlink
+    # A relative link to a file, as Excel writes one: the path with backslashes, the cell
+    # as the link's location.
+    assert (link.target, link.location) == ("..\\client.xlsx", "Goals!I5")
+    assert findings.cell(row=orphan_row, column=1).fill.fgColor.rgb[-6:] == "FFCDD2"
     message = findings.cell(row=orphan_row, column=4).alignment
     assert message.wrap_text and message.vertical == "top"
     by_owner = book["By owner"]
@@ -217,11 +220,101 @@ def test_xlsx_report_read_back_cell_by_cell(
         c for (c,) in by_owner.iter_rows(min_col=1, max_col=1) if "(P3): health" in str(c.value)
     )
     band = next(e.band for e in result.summary.by_owner if e.id == "P3")
-    assert title.font.b and band and title.fill.fgColor.rgb == "00" + BAND_FILLS[band]
+    assert title.font.b and band and title.fill.fgColor.rgb[-6:] == BAND_FILLS[band]
     first = by_owner.cell(row=title.row + 1, column=2)
-    assert first.fill.fgColor.rgb == "00" + SEVERITY_FILLS[Severity(first.value)]
+    assert first.fill.fgColor.rgb[-6:] == SEVERITY_FILLS[Severity(first.value)]
     rules = {r[0]: r[4] for r in book["Rules"].iter_rows(min_row=2, values_only=True)}
     assert rules == {o.code: o.status for o in result.outcomes}
+
+
+def test_xlsx_report_keeps_to_excel_s_links_and_rows(
+    result: RunResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Excel drops every link of a sheet holding more than 65,530 and holds 1,048,576 rows
+    a sheet: the report links the first findings (the most severe) and names the cells of
+    the rest, and goes on to a numbered sheet; the summary says so. Tried here with the
+    limits lowered, as a report of that many findings would take a minute."""
+    from alignhealth.reporters import xlsx
+
+    def report() -> tuple[openpyxl.Workbook, dict[str, str]]:
+        target = tmp_path / "report.xlsx"
+        target.write_bytes(XlsxReporter(destination=target).render(result))
+        book = openpyxl.load_workbook(target)
+        summary: dict[str, str] = {}  # the Summary's notes, by their label
+        for label, value, *_ in book["Summary"].iter_rows(values_only=True):
+            if label in ("Links", "Sheets"):
+                summary[label] = f"{summary.get(label, '')}{value}\n"
+        return book, summary
+
+    linkable = [bool(XlsxReporter.link("x", f)) for f in result.findings]
+    assert sum(linkable) == 3 and len(result.findings) == 4
+    monkeypatch.setattr(xlsx, "MAX_LINKS", 2)
+    book, summary = report()
+    cells = [row[7] for row in book["Findings"].iter_rows(2)]
+    assert [c.value for c in cells] == [
+        f.location.cell if f.location else None for f in result.findings
+    ]
+    links = [bool(c.hyperlink) for c in cells]
+    first_two = [i for i, can in enumerate(linkable) if can][:2]
+    assert [i for i, linked in enumerate(links) if linked] == first_two
+    assert "1 cells name their place in the workbook without a link" in summary["Links"]
+    assert "Excel keeps 2 links a sheet" in summary["Links"]
+
+    monkeypatch.setattr(xlsx, "MAX_LINKS", 65_530)
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 3)  # a header and two findings a sheet
+    book, summary = report()
+    pages = [name for name in book.sheetnames if name.startswith("Findings")]
+    assert pages == ["Findings"] + [f"Findings ({n})" for n in range(2, len(pages) + 1)]
+    assert len(pages) == 2
+    rows = []
+    for name in pages:
+        sheet = book[name]
+        assert [c.value for c in sheet[1]][:2] == ["Severity", "Code"]
+        assert sheet.freeze_panes == "A2" and sheet.max_row == 3
+        rows += [(r[0].value, r[1].value, r[4].value) for r in sheet.iter_rows(2)]
+    assert rows == [(f.severity.value, f.code, f.entity.id) for f in result.findings]
+    assert f"Findings goes on over {len(pages)} sheets" in summary["Sheets"]
+    assert "By owner goes on over" in summary["Sheets"] and "Links" not in summary
+
+    monkeypatch.undo()  # within the limits, nothing is said of them
+    book, summary = report()
+    assert "Links" not in summary and "Sheets" not in summary
+    assert [n for n in book.sheetnames if n.startswith("Findings")] == ["Findings"]
+
+
+def test_xlsx_report_leaves_no_scratch_file_when_it_fails(
+    result: RunResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """XlsxWriter keeps rows in scratch files until the workbook is closed, and leaves them
+    where it is not (here a failure after the findings were written)."""
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+    def fails(*args: object) -> None:
+        assert list(scratch.rglob("*")), "the rows are not in the scratch folder"
+        raise RuntimeError("stopped")
+
+    monkeypatch.setattr(XlsxReporter, "_rules", fails)
+    with pytest.raises(RuntimeError, match="stopped"):
+        XlsxReporter().render(result)
+    assert not list(scratch.iterdir())
+
+
+def test_annotated_copy_keeps_to_excel_s_links(
+    result: RunResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alignhealth import annotate
+
+    monkeypatch.setattr(annotate, "MAX_LINKS", 2)
+    copy = tmp_path / "annotated.xlsx"
+    annotate_copy(tmp_path / result.source.path, result.findings, copy)
+    index = openpyxl.load_workbook(copy)["alignhealth"]
+    cells = [row[3] for row in index.iter_rows(2)]
+    assert len(cells) == len(result.active_findings()) > 2
+    assert [bool(c.hyperlink) for c in cells] == [True, True] + [False] * (len(cells) - 2)
 
 
 def test_html_report_content(result: RunResult) -> None:

@@ -17,15 +17,16 @@ import openpyxl
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
 
 from alignhealth.errors import InputError, UsageError
 from alignhealth.findings import Finding, quote_sheet
 from alignhealth.loaders.sniff import FileKind, sniff
 from alignhealth.outfiles import Inputs, save_whole
-from alignhealth.reporters.safe import xml_safe
-from alignhealth.reporters.xlsx import SEVERITY_FILLS, header, put
+from alignhealth.reporters.xlsx import HEADER_FILL, MAX_LINKS, SEVERITY_FILLS, text
 
 #: Parts of a package that openpyxl drops when it saves a copy.
 DROPPED_PARTS = {
@@ -78,6 +79,25 @@ def memory_available() -> int | None:
     except (OSError, ValueError, IndexError):
         pass
     return None
+
+
+def put(sheet: Worksheet, row: int, column: int, value: object) -> None:
+    """Write a value; text is stored as text (a leading ``=`` is not a formula)."""
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, str):
+        cell.value = text(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+
+
+def _index_header(sheet: Worksheet, titles: list[str], widths: list[int]) -> None:
+    for index, (title, width) in enumerate(zip(titles, widths, strict=True), start=1):
+        put(sheet, 1, index, title)
+        cell = sheet.cell(row=1, column=index)
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        cell.font = Font(bold=True, color="FFFFFF")
+        sheet.column_dimensions[get_column_letter(index)].width = width
 
 
 def _target(sheet: openpyxl.worksheet.worksheet.Worksheet, row: int, column: str) -> object:
@@ -142,13 +162,14 @@ def annotate_copy(source: Path, findings: Sequence[Finding], destination: Path) 
             for f in marks
         )
         existing = cell.comment  # type: ignore[attr-defined]
-        text = f"{existing.text}\n\n{AUTHOR}:\n{note}" if existing else f"{AUTHOR}:\n{note}"
-        comment = Comment(xml_safe(text)[:32000], existing.author if existing else AUTHOR)
+        note_text = f"{existing.text}\n\n{AUTHOR}:\n{note}" if existing else f"{AUTHOR}:\n{note}"
+        comment = Comment(text(note_text)[:32000], existing.author if existing else AUTHOR)
         comment.width, comment.height = 420, 160
         cell.comment = comment  # type: ignore[attr-defined]
     index = book.create_sheet("alignhealth")
-    header(index, 1, ["Severity", "Code", "Rule", "Cell", "Finding"], [11, 9, 26, 20, 90])
+    _index_header(index, ["Severity", "Code", "Rule", "Cell", "Finding"], [11, 9, 26, 20, 90])
     line = 2
+    links = 0
     for finding in findings:
         if finding.suppressed:
             continue
@@ -160,7 +181,15 @@ def annotate_copy(source: Path, findings: Sequence[Finding], destination: Path) 
         index.cell(row=line, column=1).fill = PatternFill(
             "solid", fgColor=SEVERITY_FILLS[finding.severity]
         )
-        if location and location.sheet and location.sheet in book.sheetnames and location.row:
+        if (
+            location
+            and location.sheet
+            and location.sheet in book.sheetnames
+            and location.row
+            # Excel drops every link of a sheet holding more than it keeps.
+            and links < MAX_LINKS
+        ):
+            links += 1
             link = index.cell(row=line, column=4)
             link.hyperlink = Hyperlink(
                 ref=link.coordinate,

@@ -160,12 +160,16 @@ def scratch_folder() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def scratch_dir() -> str | None:
+    """The running command's scratch folder (:func:`scratch_folder`), for a library that
+    makes temporary files of its own; None outside a command (the system's folder)."""
+    folder = os.environ.get(SCRATCH_ENV)
+    return folder if folder and os.path.isdir(folder) else None
+
+
 def scratch_file(prefix: str, suffix: str) -> str:
     """The path of a new, empty scratch file: in the running command's folder
     (:func:`scratch_folder`), or the system's temporary folder outside a command."""
-    folder = os.environ.get(SCRATCH_ENV)
-    handle, path = tempfile.mkstemp(
-        prefix=prefix, suffix=suffix, dir=folder if folder and os.path.isdir(folder) else None
-    )
+    handle, path = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=scratch_dir())
     os.close(handle)
     return path

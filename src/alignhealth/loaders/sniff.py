@@ -168,8 +168,8 @@ def alignhealth_report(path: Path) -> bool:
     except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError):
         return False
     # No XML parser for a part of an unknown file: the one property alignhealth writes
-    # is found by its shape, openpyxl's.
-    mark = rf'name="{OUTPUT_MARK}"[^>]*>\s*<vt:lpwstr>report</vt:lpwstr>'
+    # is found by its shape, as XlsxWriter, Excel and openpyxl write it.
+    mark = rf'name="{OUTPUT_MARK}"[^>]*>\s*<vt:lpwstr(?:\s[^>]*)?>report</vt:lpwstr>'
     return re.search(mark, part) is not None
 
 

@@ -6,7 +6,6 @@ A cell is not a line of text: each result names the workbook as its artifact and
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -14,6 +13,7 @@ from urllib.parse import quote
 from alignhealth import __version__
 from alignhealth.findings import Finding, Severity
 from alignhealth.reporters.base import Reporter
+from alignhealth.reporters.json import pretty_json
 from alignhealth.runresult import RunResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -45,7 +45,7 @@ class SarifReporter(Reporter):
             "version": "2.1.0",
             "runs": [self._run(result) for result in results],
         }
-        return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return pretty_json(document)
 
     def _run(self, result: RunResult) -> dict[str, Any]:
         rules: list[dict[str, Any]] = []

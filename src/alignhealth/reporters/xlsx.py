@@ -3,24 +3,32 @@
 Summary (score, counts, families, levels), Findings (one row each, filterable, linked to
 the client's cell), By owner (the page each leader is handed) and Rules (what ran). Text
 from the workbook is always written as text, never as a formula.
+
+Written with XlsxWriter, row by row (its ``constant_memory`` mode): a report of a hundred
+thousand findings took openpyxl, which holds every cell until it saves, 35 s and 1.3 GB;
+openpyxl stays for what only it does, reading workbooks and marking a copy of one
+(:mod:`alignhealth.annotate`). Excel's own limits are kept: a sheet holds at most 65,530
+links (Excel "repairs" a file with more, dropping them all) and 1,048,576 rows (findings
+past them go on to a sheet of the same name, numbered).
 """
 
 from __future__ import annotations
 
 import io
 import os
+import tempfile
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.packaging.custom import StringProperty
-from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 from alignhealth.findings import Finding, Severity
+from alignhealth.lifetime import scratch_dir
 from alignhealth.loaders.sniff import OUTPUT_MARK
 from alignhealth.reporters.base import Reporter
 from alignhealth.reporters.rows import owner_names
@@ -35,58 +43,129 @@ SEVERITY_FILLS = {
     Severity.INFO: "ECEFF1",
 }
 BAND_FILLS = {"excellent": "C8E6C9", "good": "DCEDC8", "fair": "FFE0B2", "poor": "FFCDD2"}
-HEADER_FILL = PatternFill("solid", fgColor="305496")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-#: The named styles of the rows there is one of per finding or owner: a cell takes a
-#: named style by name, where a fill or font of its own is looked up among every style
-#: of the workbook (a million goals' findings: most of the report's time).
-WRAPPED = "alignhealth wrapped"
-OWNER = "alignhealth owner"
+HEADER_FILL = "305496"
+
+#: The most links Excel keeps on one sheet: it "repairs" a workbook with more by removing
+#: every link of the sheet (the first of them are written; the rest name their cell).
+MAX_LINKS = 65_530
+#: The rows of an Excel sheet; past them a sheet goes on in another of the same name.
+MAX_ROWS = 1_048_576
+#: The characters an Excel cell holds.
+MAX_TEXT = 32_767
 
 
-def severity_style(severity: Severity) -> str:
-    return f"alignhealth {severity.value}"
+def text(value: str) -> str:
+    """Text as a cell can hold it: without the characters XML forbids, and cut to
+    Excel's length."""
+    return xml_safe(value)[:MAX_TEXT]
 
 
-def owner_style(band: str | None) -> str:
-    return f"{OWNER} {band}" if band else OWNER
+class _Formats:
+    """The report's cell formats, made once per workbook."""
 
-
-def add_styles(book: Workbook) -> None:
-    """Register the named styles of the report's rows in ``book``."""
-    for severity, colour in SEVERITY_FILLS.items():
-        book.add_named_style(
-            NamedStyle(severity_style(severity), fill=PatternFill("solid", fgColor=colour))
+    def __init__(self, book: Workbook) -> None:
+        self.header = book.add_format(
+            {"bold": True, "font_color": "#FFFFFF", "bg_color": f"#{HEADER_FILL}"}
         )
-    book.add_named_style(NamedStyle(WRAPPED, alignment=Alignment(wrap_text=True, vertical="top")))
-    book.add_named_style(NamedStyle(OWNER, font=Font(bold=True)))
-    for band, colour in BAND_FILLS.items():
-        book.add_named_style(
-            NamedStyle(
-                owner_style(band), font=Font(bold=True), fill=PatternFill("solid", fgColor=colour)
-            )
-        )
+        self.severity = {
+            s: book.add_format({"bg_color": f"#{c}"}) for s, c in SEVERITY_FILLS.items()
+        }
+        self.band = {b: book.add_format({"bg_color": f"#{c}"}) for b, c in BAND_FILLS.items()}
+        self.owner = {
+            b: book.add_format({"bold": True, "bg_color": f"#{c}"}) for b, c in BAND_FILLS.items()
+        }
+        self.bold = book.add_format({"bold": True})
+        self.title = book.add_format({"bold": True, "font_size": 16})
+        self.score = {
+            b: book.add_format({"bold": True, "font_size": 14, "bg_color": f"#{c}"})
+            for b, c in BAND_FILLS.items()
+        }
+        self.large = book.add_format({"bold": True, "font_size": 14})
+        self.error = book.add_format({"bold": True, "font_color": "#C62828"})
+        self.wrapped = book.add_format({"text_wrap": True, "valign": "top"})
 
 
-def put(sheet: Worksheet, row: int, column: int, value: Any) -> Cell:
-    """Write a value; text is stored as text (a leading ``=`` is not a formula) without the
-    characters a workbook cannot hold."""
-    cell = sheet.cell(row=row, column=column)
+def put(sheet: Worksheet, row: int, column: int, value: Any, style: Format | None = None) -> None:
+    """Write one cell (0-based): text always as text, a number as a number, None not at
+    all (XlsxWriter's generic ``write`` would make a formula of ``=...``)."""
+    if value is None:
+        return
     if isinstance(value, str):
-        cell.value = xml_safe(value)[:32767]
-        cell.data_type = "s"
+        sheet.write_string(row, column, text(value), style)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, column, value, style)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, column, value, style)
     else:
-        cell.value = value
-    return cell
+        sheet.write_string(row, column, text(str(value)), style)
 
 
-def header(sheet: Worksheet, row: int, titles: list[str], widths: list[int]) -> None:
-    """A styled header row, with the column widths."""
-    for index, (title, width) in enumerate(zip(titles, widths, strict=True), start=1):
-        cell = put(sheet, row, index, title)
-        cell.fill = HEADER_FILL
-        cell.font = HEADER_FONT
-        sheet.column_dimensions[get_column_letter(index)].width = width
+class _Table:
+    """A sheet of rows under a header, written in order: continued on a sheet of the same
+    name, numbered, past Excel's rows; each sheet's links kept to Excel's limit."""
+
+    def __init__(
+        self, book: Workbook, formats: _Formats, name: str, titles: list[str], widths: list[int]
+    ) -> None:
+        self.book, self.formats, self.name = book, formats, name
+        self.titles, self.widths = titles, widths
+        self.sheets: list[Worksheet] = []
+        self.row = 0
+        self.links = 0
+        #: Links left out, the sheets' limit reached.
+        self.unlinked = 0
+        self._start()
+
+    def _start(self) -> None:
+        number = len(self.sheets) + 1
+        sheet = self.book.add_worksheet(self.name if number == 1 else f"{self.name} ({number})")
+        for column, (title, width) in enumerate(zip(self.titles, self.widths, strict=True)):
+            sheet.write_string(0, column, title, self.formats.header)
+            sheet.set_column(column, column, width)
+        sheet.freeze_panes(1, 0)
+        self.sheets.append(sheet)
+        self.row, self.links = 1, 0
+
+    @property
+    def sheet(self) -> Worksheet:
+        return self.sheets[-1]
+
+    def add(
+        self,
+        values: Sequence[Any],
+        styles: dict[int, Format] | None = None,
+        link: tuple[int, str] | None = None,
+    ) -> None:
+        """One row: ``styles`` by column (0-based); ``link`` (column, target) makes that
+        column's cell a link, while the sheet may hold more."""
+        if self.row >= MAX_ROWS:
+            self._start()
+        styles = styles or {}
+        for column, value in enumerate(values):
+            if link is not None and column == link[0] and isinstance(value, str) and value:
+                if self.links < MAX_LINKS:
+                    self.links += 1
+                    shown = text(value)
+                    if self.sheet.write_url(self.row, column, link[1], string=shown) == 0:
+                        continue
+                else:
+                    self.unlinked += 1
+            if value is not None and value != "":
+                put(self.sheet, self.row, column, value, styles.get(column))
+        self.row += 1
+
+    def blank(self) -> None:
+        """An empty row."""
+        if self.row >= MAX_ROWS:
+            self._start()
+        else:
+            self.row += 1
+
+    def filter(self) -> None:
+        """A filter over every column of each sheet's rows."""
+        for number, sheet in enumerate(self.sheets, start=1):
+            last = self.row - 1 if number == len(self.sheets) else MAX_ROWS - 1
+            sheet.autofilter(0, 0, max(1, last), len(self.titles) - 1)
 
 
 class XlsxReporter(Reporter):
@@ -105,34 +184,54 @@ class XlsxReporter(Reporter):
 
     @staticmethod
     def link(source: str, finding: Finding) -> str | None:
-        """A hyperlink to the finding's cell in the client's workbook (``source``, as
+        """A link to the finding's cell in the client's workbook (``source``, as
         :meth:`source_link` gives it)."""
         location = finding.location
         if location is None or not location.cell or location.column is None:
             return None
-        return f"{source}#{location.cell}"
+        return f"external:{source}#{location.cell}"
 
     def render(self, result: RunResult) -> bytes:
-        book = Workbook()
-        book.remove(book.active)
-        # Marked, so that a folder of workbooks or an audit's pattern holding it does not
-        # read it back as a goal workbook (an annotated copy is not marked: it may come
-        # back as the client's next workbook).
-        book.custom_doc_props.append(StringProperty(name=OUTPUT_MARK, value="report"))
-        add_styles(book)
-        self._summary(book.create_sheet("Summary"), result)
-        # The client's workbook as the findings' links name it (a path resolved once).
-        source = self.source_link(result)
-        self._findings(book.create_sheet("Findings"), result, source)
-        self._owners(book.create_sheet("By owner"), result, source)
-        self._rules(book.create_sheet("Rules"), result)
         buffer = io.BytesIO()
-        book.save(buffer)
+        # XlsxWriter keeps each sheet's rows in a file of its own until it closes the
+        # workbook, and leaves them behind if it never does (a stop, an error): in a
+        # folder of this render's, removed whatever happens.
+        with tempfile.TemporaryDirectory(prefix="alignhealth-xlsx-", dir=scratch_dir()) as rows:
+            book = xlsxwriter.Workbook(
+                buffer,
+                {
+                    "constant_memory": True,
+                    "tmpdir": rows,
+                    "strings_to_formulas": False,
+                    "strings_to_numbers": False,
+                    "strings_to_urls": False,
+                },
+            )
+            # Marked, so that a folder of workbooks or an audit's pattern holding it does
+            # not read it back as a goal workbook (an annotated copy is not marked: it may
+            # come back as the client's next workbook).
+            book.set_custom_property(OUTPUT_MARK, "report")
+            formats = _Formats(book)
+            summary = book.add_worksheet("Summary")
+            source = self.source_link(result)
+            findings = self._findings(book, formats, result, source)
+            owners = self._owners(book, formats, result, source)
+            self._rules(book, formats, result)
+            self._summary(summary, formats, result, (findings, owners))
+            book.close()
         return buffer.getvalue()
 
-    def _summary(self, sheet: Worksheet, result: RunResult) -> None:
+    def _summary(
+        self, sheet: Worksheet, formats: _Formats, result: RunResult, tables: tuple[_Table, ...]
+    ) -> None:
         summary = result.summary
-        put(sheet, 1, 1, "alignhealth report").font = Font(bold=True, size=16)
+        put(sheet, 0, 0, "alignhealth report", formats.title)
+        put(sheet, 2, 0, "Health score", formats.large)
+        band = summary.band
+        score_style = formats.score[band] if band else formats.large
+        score = summary.health_score
+        put(sheet, 2, 1, score if score is not None else "n/a", score_style)
+        put(sheet, 2, 2, band or None, formats.band[band] if band else None)
         rows: list[tuple[str, Any]] = [
             ("Workbook", result.source.path),
             ("As of", result.as_of.isoformat()),
@@ -143,50 +242,71 @@ class XlsxReporter(Reporter):
             ("Suppressed", summary.suppressed),
             ("Complete", "no: a rule crashed (AH901)" if summary.incomplete else "yes"),
         ]
-        put(sheet, 3, 1, "Health score").font = Font(bold=True, size=14)
-        score = put(
-            sheet, 3, 2, summary.health_score if summary.health_score is not None else "n/a"
-        )
-        score.font = Font(bold=True, size=14)
-        put(sheet, 3, 3, summary.band or "")
-        if summary.band:
-            for cell in (score, sheet.cell(row=3, column=3)):
-                cell.fill = PatternFill("solid", fgColor=BAND_FILLS[summary.band])
-        for offset, (label, value) in enumerate(rows, start=5):
-            put(sheet, offset, 1, label).font = Font(bold=True)
-            put(sheet, offset, 2, value)
-        row = 5 + len(rows) + 1
+        row = 4
+        for label, value in rows:
+            put(sheet, row, 0, label, formats.bold)
+            put(sheet, row, 1, value)
+            row += 1
+        for table in tables:
+            if len(table.sheets) > 1:
+                put(sheet, row, 0, "Sheets", formats.bold)
+                put(
+                    sheet,
+                    row,
+                    1,
+                    f"{table.name} goes on over {len(table.sheets)} sheets: Excel holds "
+                    f"{MAX_ROWS:,} rows a sheet",
+                )
+                row += 1
+            if table.unlinked:
+                put(sheet, row, 0, "Links", formats.bold)
+                put(
+                    sheet,
+                    row,
+                    1,
+                    f"{table.name}: {table.unlinked:,} cells name their place in the "
+                    f"workbook without a link: Excel keeps {MAX_LINKS:,} links a sheet "
+                    "(the most severe findings come first and have theirs)",
+                )
+                row += 1
+        row += 1
         for error in result.errors:
-            put(sheet, row, 1, "Error").font = Font(bold=True, color="C62828")
-            put(sheet, row, 2, error.message)
+            put(sheet, row, 0, "Error", formats.error)
+            put(sheet, row, 1, error.message)
             row += 1
         row += 1
-        header(sheet, row, ["Severity", "Findings"], [22, 16])
+        self._header(sheet, formats, row, ["Severity", "Findings"])
         for severity in Severity:
             row += 1
-            put(sheet, row, 1, severity.value).fill = PatternFill(
-                "solid", fgColor=SEVERITY_FILLS[severity]
-            )
-            put(sheet, row, 2, summary.by_severity.get(severity.value, 0))
+            put(sheet, row, 0, severity.value, formats.severity[severity])
+            put(sheet, row, 1, summary.by_severity.get(severity.value, 0))
         row += 2
         group_of = {o.code: (o.groups[0] if o.groups else o.code) for o in result.outcomes}
         families = Counter(group_of.get(f.code, f.code) for f in result.active_findings())
-        header(sheet, row, ["Rule family", "Findings"], [22, 16])
+        self._header(sheet, formats, row, ["Rule family", "Findings"])
         for family, count in families.most_common():
             row += 1
-            put(sheet, row, 1, family)
-            put(sheet, row, 2, count)
+            put(sheet, row, 0, family)
+            put(sheet, row, 1, count)
         row += 2
-        header(sheet, row, ["Level", "Score", "Band", "Goals"], [22, 16, 14, 10])
+        self._header(sheet, formats, row, ["Level", "Score", "Band", "Goals"])
         for entry in summary.by_level:
             row += 1
-            put(sheet, row, 1, entry.level)
-            put(sheet, row, 2, entry.score)
-            put(sheet, row, 3, entry.band or "")
-            put(sheet, row, 4, entry.checked)
-        sheet.column_dimensions["B"].width = 60
+            put(sheet, row, 0, entry.level)
+            put(sheet, row, 1, entry.score)
+            put(sheet, row, 2, entry.band)
+            put(sheet, row, 3, entry.checked)
+        for column, width in enumerate([22, 60, 14, 10]):
+            sheet.set_column(column, column, width)
 
-    def _findings(self, sheet: Worksheet, result: RunResult, source: str) -> None:
+    @staticmethod
+    def _header(sheet: Worksheet, formats: _Formats, row: int, titles: list[str]) -> None:
+        for column, title in enumerate(titles):
+            put(sheet, row, column, title, formats.header)
+
+    def _findings(
+        self, book: Workbook, formats: _Formats, result: RunResult, source: str
+    ) -> _Table:
         titles = [
             "Severity",
             "Code",
@@ -200,78 +320,72 @@ class XlsxReporter(Reporter):
             "Suppressed",
             "Reason",
         ]
-        header(sheet, 1, titles, [11, 9, 24, 70, 12, 28, 22, 18, 50, 11, 30])
+        table = _Table(
+            book, formats, "Findings", titles, [11, 9, 24, 70, 12, 28, 22, 18, 50, 11, 30]
+        )
         names = owner_names(result)
-        for row, finding in enumerate(result.findings, start=2):
+        styles = {
+            severity: {0: style, 3: formats.wrapped} for severity, style in formats.severity.items()
+        }
+        for finding in result.findings:
             owner = names.get(finding.owner or "", finding.owner or "")
-            values = [
-                finding.severity.value,
-                finding.code,
-                finding.name,
-                finding.message,
-                finding.entity.id,
-                finding.entity.label or "",
-                owner,
-                finding.location.cell if finding.location and finding.location.cell else "",
-                finding.hint or "",
-                "yes" if finding.suppressed else "",
-                finding.suppression.reason if finding.suppression else "",
-            ]
-            for column, value in enumerate(values, start=1):
-                put(sheet, row, column, value)
-            sheet.cell(row=row, column=1).style = severity_style(finding.severity)
-            sheet.cell(row=row, column=4).style = WRAPPED
-            link = self.link(source, finding)
-            if link:
-                cell = sheet.cell(row=row, column=8)
-                cell.hyperlink = link
-                cell.style = "Hyperlink"
-        sheet.freeze_panes = "A2"
-        last = max(2, len(result.findings) + 1)
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(titles))}{last}"
-
-    def _owners(self, sheet: Worksheet, result: RunResult, source: str) -> None:
-        titles = ["Owner", "Severity", "Code", "Rule", "Message", "Cell", "Hint"]
-        header(sheet, 1, titles, [30, 11, 9, 24, 70, 18, 50])
-        sheet.freeze_panes = "A2"
-        by_owner: dict[str, list[Finding]] = {}
-        for finding in result.active_findings():
-            if finding.owner:
-                by_owner.setdefault(finding.owner, []).append(finding)
-        row = 2
-        for entry in result.summary.by_owner:
-            findings = by_owner.get(entry.id, [])
-            name = f"{entry.name} ({entry.id})" if entry.name else entry.id
-            score = f"{entry.score}/100 ({entry.band})" if entry.score is not None else "n/a"
-            title = put(
-                sheet,
-                row,
-                1,
-                f"{name}: health {score}, {entry.checked} goal(s), {len(findings)} finding(s)",
-            )
-            title.style = owner_style(entry.band)
-            row += 1
-            for finding in findings:
-                values = [
-                    name,
+            location = finding.location
+            target = self.link(source, finding)
+            table.add(
+                [
                     finding.severity.value,
                     finding.code,
                     finding.name,
                     finding.message,
-                    finding.location.cell if finding.location else "",
-                    finding.hint or "",
-                ]
-                for column, value in enumerate(values, start=1):
-                    put(sheet, row, column, value)
-                sheet.cell(row=row, column=2).style = severity_style(finding.severity)
-                link = self.link(source, finding)
-                if link:
-                    sheet.cell(row=row, column=6).hyperlink = link
-                    sheet.cell(row=row, column=6).style = "Hyperlink"
-                row += 1
-            row += 1
+                    finding.entity.id,
+                    finding.entity.label,
+                    owner,
+                    location.cell if location else None,
+                    finding.hint,
+                    "yes" if finding.suppressed else None,
+                    finding.suppression.reason if finding.suppression else None,
+                ],
+                styles[finding.severity],
+                (7, target) if target else None,
+            )
+        table.filter()
+        return table
 
-    def _rules(self, sheet: Worksheet, result: RunResult) -> None:
+    def _owners(self, book: Workbook, formats: _Formats, result: RunResult, source: str) -> _Table:
+        titles = ["Owner", "Severity", "Code", "Rule", "Message", "Cell", "Hint"]
+        table = _Table(book, formats, "By owner", titles, [30, 11, 9, 24, 70, 18, 50])
+        by_owner: dict[str, list[Finding]] = {}
+        for finding in result.active_findings():
+            if finding.owner:
+                by_owner.setdefault(finding.owner, []).append(finding)
+        styles = {severity: {1: style} for severity, style in formats.severity.items()}
+        plain = formats.bold
+        for entry in result.summary.by_owner:
+            findings = by_owner.get(entry.id, [])
+            name = f"{entry.name} ({entry.id})" if entry.name else entry.id
+            score = f"{entry.score}/100 ({entry.band})" if entry.score is not None else "n/a"
+            title = f"{name}: health {score}, {entry.checked} goal(s), {len(findings)} finding(s)"
+            table.add([title], {0: formats.owner[entry.band] if entry.band else plain})
+            for finding in findings:
+                location = finding.location
+                target = self.link(source, finding)
+                table.add(
+                    [
+                        name,
+                        finding.severity.value,
+                        finding.code,
+                        finding.name,
+                        finding.message,
+                        location.cell if location else None,
+                        finding.hint,
+                    ],
+                    styles[finding.severity],
+                    (5, target) if target else None,
+                )
+            table.blank()
+        return table
+
+    def _rules(self, book: Workbook, formats: _Formats, result: RunResult) -> None:
         titles = [
             "Code",
             "Rule",
@@ -284,21 +398,20 @@ class XlsxReporter(Reporter):
             "Summary",
             "Time (ms)",
         ]
-        header(sheet, 1, titles, [9, 26, 16, 10, 10, 9, 8, 50, 60, 10])
-        for row, outcome in enumerate(result.outcomes, start=2):
-            values = [
-                outcome.code,
-                outcome.name,
-                outcome.plugin,
-                outcome.severity.value if outcome.severity else "",
-                outcome.status,
-                outcome.checked,
-                outcome.failed,
-                outcome.reason or "",
-                outcome.summary,
-                round(outcome.duration_ms, 2),
-            ]
-            for column, value in enumerate(values, start=1):
-                put(sheet, row, column, value)
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = f"A1:J{max(2, len(result.outcomes) + 1)}"
+        table = _Table(book, formats, "Rules", titles, [9, 26, 16, 10, 10, 9, 8, 50, 60, 10])
+        for outcome in result.outcomes:
+            table.add(
+                [
+                    outcome.code,
+                    outcome.name,
+                    outcome.plugin,
+                    outcome.severity.value if outcome.severity else None,
+                    outcome.status,
+                    outcome.checked,
+                    outcome.failed,
+                    outcome.reason,
+                    outcome.summary,
+                    round(outcome.duration_ms, 2),
+                ]
+            )
+        table.filter()
