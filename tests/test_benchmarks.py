@@ -15,14 +15,16 @@ import pytest
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 
 
-def test_benchmark_prints_phases_ratios_and_memory_for_each_size(tmp_path: Path) -> None:
-    out = subprocess.run(
-        [sys.executable, str(RUN), "--sizes", "200", "400", "--data", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
+def bench(script: str, *args: str, timeout: int = 300) -> str:
+    """What ``python benchmarks/SCRIPT ARGS`` prints (it must succeed)."""
+    command = [sys.executable, str(RUN.with_name(script)), *args]
+    return subprocess.run(
+        command, capture_output=True, text=True, check=True, timeout=timeout
     ).stdout
+
+
+def test_benchmark_prints_phases_ratios_and_memory_for_each_size(tmp_path: Path) -> None:
+    out = bench("run.py", "--sizes", "200", "400", "--data", str(tmp_path))
     assert out.count("planted problems all found exactly") == 2, out
     memory = r"(  +(\d+ MB at most|\(over before a sample\)))"
     assert len(re.findall(r"^  calamine read \(reference\)\s+\d+\.\d+ s$", out, re.M)) == 2
@@ -105,14 +107,7 @@ def test_repeated_runs_take_the_sizes_in_turns_and_show_medians_and_the_spread(
 
 
 def test_the_cache_step_walks_print_their_times_and_growth() -> None:
-    step = RUN.with_name("cache_step.py")
-    out = subprocess.run(
-        [sys.executable, str(step), "--sizes", "2000", "20000"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    ).stdout
+    out = bench("cache_step.py", "--sizes", "2000", "20000", timeout=120)
     times = re.findall(r"^\s+([\d,]+) records  (walk .+?)\s+(\d+\.\d+) ms$", out, re.M)
     assert sorted({size for size, _, _ in times}) == ["2,000", "20,000"], out
     assert len(times) == 4 and all(float(ms) > 0 for _, _, ms in times), out
@@ -122,15 +117,8 @@ def test_the_cache_step_walks_print_their_times_and_growth() -> None:
 
 
 def test_the_reports_benchmark_renders_each_format_of_a_dense_check(tmp_path: Path) -> None:
-    reports = RUN.with_name("reports.py")
     args = ["--goals", "300", "--formats", "json", "xlsx", "--data", str(tmp_path)]
-    out = subprocess.run(
-        [sys.executable, str(reports), *args],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    ).stdout
+    out = bench("reports.py", *args)
     (findings,) = re.findall(r"^300 goals, ([\d,]+) findings", out, re.M)
     assert int(findings.replace(",", "")) > 200, out  # most goals are deeper than two links
     rows = re.findall(r"^  (\w+)\s+(\d+\.\d+)\s+(\d+\.\d)\s+(\d+\.\d\d) MB\s+(\d+) MB$", out, re.M)
@@ -147,17 +135,10 @@ def test_the_reports_benchmark_renders_each_format_of_a_dense_check(tmp_path: Pa
 def test_the_portfolio_benchmark_checks_every_copy_at_each_number_of_jobs(
     tmp_path: Path, command: str
 ) -> None:
-    portfolio = RUN.with_name("portfolio.py")
     args = ["--workbooks", "3", "--goals", "200", "--repeat", "1", "--data", str(tmp_path)]
     if command == "audit":
         args.append("--audit")
-    out = subprocess.run(
-        [sys.executable, str(portfolio), *args],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    ).stdout
+    out = bench("portfolio.py", *args)
     assert f"alignhealth {command} of 3 workbooks of 200 goals" in out, out
     jobs = re.findall(r"^  --jobs (\d+)\s+(\d+\.\d+) s\s+(\d+\.\d+) workbooks/s", out, re.M)
     cores = os.cpu_count() or 1
@@ -171,13 +152,10 @@ def test_the_portfolio_benchmark_checks_every_copy_at_each_number_of_jobs(
 
 
 def test_the_mail_benchmark_sends_every_message_at_each_number_of_connections() -> None:
-    mail = RUN.with_name("mail.py")
     # A short wait, so that the seconds (printed to the millisecond) are not too few to
     # give the rate back.
     args = ["--messages", "24", "--wait", "0.005", "--most", "2", "--repeat", "1"]
-    out = subprocess.run(
-        [sys.executable, str(mail), *args], capture_output=True, text=True, check=True, timeout=120
-    ).stdout
+    out = bench("mail.py", *args, timeout=120)
     rows = re.findall(r"^  (\d) connection\(s\)\s+(\d+\.\d+) s\s+(\d+\.\d+) messages/s", out, re.M)
     assert [int(n) for n, _, _ in rows] == [1, 2], out
     for _, seconds, rate in rows:
