@@ -172,9 +172,58 @@ def test_a_shared_check_equals_a_check_in_one_process(
     assert len(ran_in) == 2, "the rules were shared between two processes"
     assert alone.findings, "the example has findings to compare"
     assert _comparable(shared) == _comparable(alone)
+    # every field, the discriminator (never dumped) and the Python types of evidence too
+    assert shared.findings == alone.findings
+    assert any(f.discriminator for f in alone.findings)
     assert shared.exit_code == alone.exit_code
     if plugins:
         assert {f.entity.id for f in shared.findings if f.code == "AH901"} == {"ZZ001", "ZZ002"}
+
+
+def test_findings_cross_packed_and_come_back_equal() -> None:
+    """A rule's findings cross from the rule process as one list of fields: each comes
+    back equal, field for field, whatever it holds; a plugin's subclass of Finding
+    crosses as it is."""
+    import pickle
+
+    from alignhealth.findings import (
+        EntityRef,
+        Finding,
+        PackedFindings,
+        Severity,
+        SourceLocation,
+        SuppressionInfo,
+    )
+
+    def made(number: int, **fields: Any) -> Finding:
+        fields.setdefault("location", SourceLocation.at("book.xlsx", "Goal Tree", number, "C"))
+        return Finding(
+            code="AH108",
+            name="too-deep",
+            severity=Severity.LOW,
+            message=f"Goal G{number} is deep",
+            entity=EntityRef(kind="goal", id=f"G{number}", label="Grow"),
+            **fields,
+        )
+
+    findings = [
+        made(1),
+        made(2, discriminator="top", owner="P1", hint="Merge"),
+        made(3, location=None, related=[EntityRef(kind="person", id="P2")]),
+        made(4, evidence={"when": dt.date(2026, 1, 2), "ids": ("G1", "G2"), "n": [1.5]}),
+        made(5, suppressed=True, suppression=SuppressionInfo(reason="paper", source="r.toml")),
+    ]
+    back = pickle.loads(pickle.dumps(PackedFindings(findings))).findings
+    assert back == findings
+    assert [f.discriminator for f in back] == ["", "top", "", "", ""]
+    assert back[3].evidence == {"when": dt.date(2026, 1, 2), "ids": ("G1", "G2"), "n": [1.5]}
+
+    class Marked(Finding):
+        mark: str = "x"
+
+    subclassed = [made(6), Marked(**made(7).model_dump(), mark="y")]
+    packed = PackedFindings(subclassed)
+    assert packed.__reduce__()[0] is PackedFindings  # as it is, not as fields
 
 
 def test_only_this_process_reports_progress(

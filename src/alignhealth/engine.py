@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from alignhealth import __version__
 from alignhealth.collector import gc_paused
 from alignhealth.errors import InputError, UsageError, did_you_mean
-from alignhealth.findings import Finding, RuleOutcome, RunError, Severity
+from alignhealth.findings import Finding, PackedFindings, RuleOutcome, RunError, Severity
 from alignhealth.graph import OrgGraph
 from alignhealth.health import Census, summarize, take_census
 from alignhealth.loaders.result import LoadedWorkbook
@@ -318,14 +318,14 @@ def run_rules(
     for code in config.selected:
         phases[session.registry.rules[code].rule.phase].append(code)
 
-    def check_rule(code: str) -> tuple[list[Finding], RuleOutcome, RunState]:
+    def check_rule(code: str) -> tuple[PackedFindings, RuleOutcome, RunState]:
         """One rule, in whichever process takes it: its findings (their owners named:
-        shared out with the rules rather than left for this process alone after them),
-        outcome and crash."""
+        shared out with the rules rather than left for this process alone after them;
+        packed, should they cross from another process), outcome and crash."""
         state = RunState()
         produced = run_one(session, code, graph, state, outcomes[code])
         assign_owners(produced, graph)
-        return produced, outcomes[code], state
+        return PackedFindings(produced), outcomes[code], state
 
     progress = config.progress
     total = len(phases["check"])
@@ -346,10 +346,10 @@ def run_rules(
         results = run_shared(jobs, check_rule, workers, starting, meanwhile)
     findings: list[Finding] = []
     for code in phases["check"]:
-        produced, outcomes[code], state = results[code]
+        packed, outcomes[code], state = results[code]
         run.crashes.extend(state.crashes)
         run.rules_run += state.rules_run
-        findings.extend(produced)
+        findings.extend(packed.findings)
     run.suppression_uses = apply_suppressions(
         findings, config.ruleset.suppressions, session.registry, config.settings.as_of
     )

