@@ -309,3 +309,28 @@ def test_the_rule_test_helper_leaves_the_collector_as_it_found_it() -> None:
     assert [f.entity.id for f in findings] == ["G1"]
     # a plugin's test suite calls it hundreds of times: nothing may be left frozen
     assert gc.get_freeze_count() == frozen and gc.isenabled()
+
+
+def test_a_location_s_cell_is_worked_out_from_its_place() -> None:
+    """A finding's cell is its sheet, row and column as Excel writes a reference, in every
+    output and after a round trip through JSON (an audit's history, a SARIF consumer); it
+    is not stored beside them, so it can never disagree with them."""
+    from alignhealth.findings import SourceLocation
+
+    cases = [
+        (("b.xlsx", "Goals", 12, "C"), "Goals!C12"),
+        (("b.xlsx", "Goal tree", 3, "F"), "'Goal tree'!F3"),
+        (("b.xlsx", "O'Brien's", 4, None), "'O''Brien''s'!4:4"),
+    ]
+    for (workbook, sheet, row, column), cell in cases:
+        location = SourceLocation.at(workbook, sheet, row, column)
+        assert location.cell == cell
+        dumped = location.model_dump(mode="json")
+        assert dumped["cell"] == cell
+        assert SourceLocation.model_validate(dumped) == location
+    assert SourceLocation(workbook="b.xlsx").cell is None
+    assert SourceLocation(workbook="b.xlsx", sheet="Goals").cell is None
+    moved = SourceLocation.model_validate(
+        {"workbook": "b.xlsx", "sheet": "Goals", "row": 9, "column": "A", "cell": "Goals!Z1"}
+    )
+    assert moved.cell == "Goals!A9"
