@@ -350,7 +350,7 @@ def _checker(
     def check_one(path: Path) -> tuple[RunResult, Said]:
         result = _check_one(session, path, request, debug)
         for target in files:
-            _write_report(result, target, available, quiet, stems[str(path)])
+            _write_report(result, target, report_path(target, stems[str(path)]), available, quiet)
         said = annotate_one(result, annotate, stems[str(path)]) if annotate else []
         if not keep_graph:
             result.graph = None
@@ -388,8 +388,9 @@ def check_in_parallel(
         """The result, and its reports, of a workbook whose worker died, made here."""
         host = plugin_host(no_plugins, modules)
         result = unchecked(prepare(request, host), path, worker_died(path), EXIT_CRASH)
+        available = available_reporters(host)
         for target in files:
-            _write_report(result, target, available_reporters(host), quiet, stems[str(path)])
+            _write_report(result, target, report_path(target, stems[str(path)]), available, quiet)
         return result, []
 
     results = []
@@ -476,11 +477,18 @@ def render(
     for result in results:
         ui.describe_result(result)
     stems = stems_of([Path(r.source.path) for r in results])
-    for target in targets:
-        if target.path is not None:
+    # Files first, each named on the terminal as it is written (a large report takes a
+    # while, after the check's progress is gone), then what goes to standard output.
+    with ui.progress() as progress:
+        for target in targets:
+            if target.path is None:
+                continue
             for result in results:
-                _write_report(result, target, available, ui.quiet, stems[result.source.path])
-            continue
+                path = report_path(target, stems[result.source.path])
+                if progress is not None:
+                    progress.writing(str(path), len(result.findings))
+                _write_report(result, target, path, available, ui.quiet)
+    for target in to_stdout:
         color = available[target.name].human and sys.stdout.isatty()
         reporter = available[target.name](color=color, quiet=ui.quiet)
         if len(results) == 1:
@@ -496,18 +504,23 @@ def render(
             click.echo(combine(results).headline(), err=True)
 
 
+def report_path(target: FormatTarget, stem: str) -> Path:
+    """The file of ``target``'s report on a workbook: its ``{stem}``, if any, ``stem``
+    (the workbook's, from :func:`stems_of`)."""
+    assert target.path is not None
+    return Path(target.path.replace("{stem}", stem))
+
+
 def _write_report(
     result: RunResult,
     target: FormatTarget,
+    path: Path,
     available: dict[str, type[Reporter]],
     quiet: bool,
-    stem: str,
 ) -> None:
-    """One workbook's report to ``target``'s file (``{stem}`` in its path, if any, is
-    ``stem``: the workbook's, from :func:`stems_of`)."""
-    assert target.path is not None
-    reporter = available[target.name](quiet=quiet, destination=Path(target.path))
-    write_whole(Path(target.path.replace("{stem}", stem)), reporter.render(result))
+    """One workbook's report in ``target``'s format to ``path`` (:func:`report_path`)."""
+    reporter = available[target.name](quiet=quiet, destination=path)
+    write_whole(path, reporter.render(result))
 
 
 def check_destinations(
