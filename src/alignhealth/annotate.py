@@ -81,7 +81,7 @@ def memory_available() -> int | None:
     return None
 
 
-def put(sheet: Worksheet, row: int, column: int, value: object) -> None:
+def _put(sheet: Worksheet, row: int, column: int, value: object) -> None:
     """Write a value; text is stored as text (a leading ``=`` is not a formula)."""
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, str):
@@ -93,7 +93,7 @@ def put(sheet: Worksheet, row: int, column: int, value: object) -> None:
 
 def _index_header(sheet: Worksheet, titles: list[str], widths: list[int]) -> None:
     for index, (title, width) in enumerate(zip(titles, widths, strict=True), start=1):
-        put(sheet, 1, index, title)
+        _put(sheet, 1, index, title)
         cell = sheet.cell(row=1, column=index)
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         cell.font = Font(bold=True, color="FFFFFF")
@@ -177,7 +177,7 @@ def annotate_copy(source: Path, findings: Sequence[Finding], destination: Path) 
         cell_ref = location.cell if location and location.cell else ""
         values = [finding.severity.value, finding.code, finding.name, cell_ref, finding.message]
         for number, value in enumerate(values, start=1):
-            put(index, line, number, value)
+            _put(index, line, number, value)
         index.cell(row=line, column=1).fill = PatternFill(
             "solid", fgColor=SEVERITY_FILLS[finding.severity]
         )
