@@ -429,6 +429,9 @@ def test_scratch_files_live_in_the_command_s_folder_and_go_with_it() -> None:
         inside = Path(scratch_file("alignhealth-reader-", ".log"))
         assert inside.parent == folder and inside.exists()
         assert os.environ[SCRATCH_ENV] == str(folder)  # what a process started afresh sees
+        with scratch_folder() as within:  # an audit within the command: the command's
+            assert within == folder
+        assert folder.exists() and inside.exists()
     assert not folder.exists()
     assert os.environ.get(SCRATCH_ENV) == before
     outside = Path(scratch_file("alignhealth-reader-", ".log"))

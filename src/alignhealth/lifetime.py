@@ -146,7 +146,12 @@ SCRATCH_ENV = "ALIGNHEALTH_SCRATCH"
 @contextlib.contextmanager
 def scratch_folder() -> Iterator[Path]:
     """Within, :func:`scratch_file` makes its files in a new folder, in this process and
-    every process it starts; the folder and whatever is left in it are removed after."""
+    every process it starts; the folder and whatever is left in it are removed after.
+    Within a scratch folder already, that one is used (and left to its maker to remove)."""
+    existing = scratch_dir()
+    if existing is not None:
+        yield Path(existing)
+        return
     folder = Path(tempfile.mkdtemp(prefix="alignhealth-"))
     previous = os.environ.get(SCRATCH_ENV)
     os.environ[SCRATCH_ENV] = str(folder)

@@ -710,6 +710,43 @@ def test_a_workbook_whose_worker_dies_is_recorded_and_the_others_audited(tmp_pat
     assert "the process checking it ended abruptly" in parts(mail)["text/plain"]
 
 
+def test_an_audit_s_workers_leave_their_scratch_files_in_a_folder_removed_after(
+    tmp_path: Path,
+) -> None:
+    """A worker that dies takes the others with it, wherever they are (half-way through an
+    Excel report, whose writer keeps its rows in scratch files): whatever they leave is in
+    the audit's own scratch folder, removed once it ends, however it was started (here as
+    a library call, without the command's)."""
+    from alignhealth import hookimpl
+    from alignhealth.audit.config import load_audit
+    from alignhealth.audit.run import run_audit
+    from alignhealth.engine import make_host
+    from alignhealth.lifetime import SCRATCH_ENV
+
+    seen = tmp_path / "seen"
+    seen.mkdir()
+
+    class Spy:
+        @hookimpl
+        def run_finished(self, result: RunResult, config: object) -> None:
+            (seen / str(os.getpid())).write_text(os.environ.get(SCRATCH_ENV, ""))
+
+    clients = tmp_path / "clients"
+    clients.mkdir()
+    for name in ("a", "b"):
+        write_workbook(clients / f"{name}.xlsx", **goals())
+    path = config(tmp_path, None)
+    path.write_text(path.read_text().replace('["client.xlsx"]', '["clients/*.xlsx"]'))
+    assert SCRATCH_ENV not in os.environ
+    host = make_host(autoload=False, plugins=[("spy", Spy())])
+    run_audit(load_audit(path), host=host, jobs=2, dry_run=True)
+    folders = {Path(p.read_text()) for p in seen.iterdir()}
+    assert len(list(seen.iterdir())) >= 1 and len(folders) == 1
+    (folder,) = folders
+    assert folder.name.startswith("alignhealth-") and not folder.exists()
+    assert SCRATCH_ENV not in os.environ
+
+
 def _messages(count: int) -> list[Any]:
     from email.mime.text import MIMEText
 

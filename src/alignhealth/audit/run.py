@@ -26,6 +26,7 @@ from alignhealth.engine import (
     prepare,
     unchecked,
 )
+from alignhealth.lifetime import scratch_folder
 from alignhealth.outfiles import Inputs, write_whole
 from alignhealth.plugins import PluginHost
 from alignhealth.pool import in_input_order, map_workbooks, worker_died
@@ -182,6 +183,9 @@ def _leader_mails(
     return mails
 
 
+# Its workers may be killed half-way through a report (a worker that dies takes the
+# others with it): what they leave goes with the folder, however the audit is started.
+@scratch_folder()
 def run_audit(
     audit: Audit,
     *,
