@@ -303,6 +303,26 @@ def test_xlsx_report_leaves_no_scratch_file_when_it_fails(
     assert not list(scratch.iterdir())
 
 
+def test_xlsx_report_of_a_workbook_too_deep_for_a_link_names_its_cells(
+    result: RunResult,
+) -> None:
+    """Excel follows links of at most 2,079 characters (XlsxWriter warns of a longer one
+    and drops it): a workbook whose path is longer gets its cells named, not linked, and
+    no warning on the user's terminal."""
+    import warnings
+
+    deep = result.model_copy(deep=True)
+    deep.source.path = "/".join(["client-folder"] * 160) + "/client.xlsx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        book = openpyxl.load_workbook(io.BytesIO(XlsxReporter().render(deep)))
+    cells = [row[7] for row in book["Findings"].iter_rows(2)]
+    assert [c.value for c in cells] == [
+        f.location.cell if f.location else None for f in deep.findings
+    ]
+    assert not any(c.hyperlink for c in cells)
+
+
 def test_annotated_copy_keeps_to_excel_s_links(
     result: RunResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

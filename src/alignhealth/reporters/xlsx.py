@@ -52,6 +52,8 @@ MAX_LINKS = 65_530
 MAX_ROWS = 1_048_576
 #: The characters an Excel cell holds.
 MAX_TEXT = 32_767
+#: The longest link Excel follows (UTF-16 units; XlsxWriter warns of and drops a longer one).
+MAX_URL = 2_079
 
 
 def text(value: str) -> str:
@@ -188,6 +190,9 @@ class XlsxReporter(Reporter):
         :meth:`source_link` gives it)."""
         location = finding.location
         if location is None or not location.cell or location.column is None:
+            return None
+        # A workbook path too long for a link: the cell is named, not linked.
+        if len(source.encode("utf-16-le")) // 2 > MAX_URL:
             return None
         return f"external:{source}#{location.cell}"
 
