@@ -350,7 +350,9 @@ def _checker(
     def check_one(path: Path) -> tuple[RunResult, Said]:
         result = _check_one(session, path, request, debug)
         for target in files:
-            _write_report(result, target, report_path(target, stems[str(path)]), available, quiet)
+            _write_report(
+                result, target, stem_path(target.path, stems[str(path)]), available, quiet
+            )
         said = annotate_one(result, annotate, stems[str(path)]) if annotate else []
         if not keep_graph:
             result.graph = None
@@ -390,7 +392,9 @@ def check_in_parallel(
         result = unchecked(prepare(request, host), path, worker_died(path), EXIT_CRASH)
         available = available_reporters(host)
         for target in files:
-            _write_report(result, target, report_path(target, stems[str(path)]), available, quiet)
+            _write_report(
+                result, target, stem_path(target.path, stems[str(path)]), available, quiet
+            )
         return result, []
 
     results = []
@@ -444,7 +448,7 @@ def annotate_one(result: RunResult, pattern: str, stem: str) -> Said:
     if result.source.sha256 is None:
         return []
     source = Path(result.source.path)
-    target = Path(pattern.replace("{stem}", stem))
+    target = stem_path(pattern, stem)
     said = [("warning", w) for w in annotate_copy(source, result.findings, target)]
     return [*said, ("note", f"wrote {target}, a copy of {source} with the flagged cells marked")]
 
@@ -484,7 +488,7 @@ def render(
             if target.path is None:
                 continue
             for result in results:
-                path = report_path(target, stems[result.source.path])
+                path = stem_path(target.path, stems[result.source.path])
                 if progress is not None:
                     progress.writing(str(path), len(result.findings))
                 _write_report(result, target, path, available, ui.quiet)
@@ -504,11 +508,11 @@ def render(
             click.echo(combine(results).headline(), err=True)
 
 
-def report_path(target: FormatTarget, stem: str) -> Path:
-    """The file of ``target``'s report on a workbook: its ``{stem}``, if any, ``stem``
-    (the workbook's, from :func:`stems_of`)."""
-    assert target.path is not None
-    return Path(target.path.replace("{stem}", stem))
+def stem_path(pattern: str | None, stem: str) -> Path:
+    """The file a report's or an annotated copy's ``pattern`` names for one workbook: its
+    ``{stem}``, if any, ``stem`` (the workbook's, from :func:`stems_of`)."""
+    assert pattern is not None
+    return Path(pattern.replace("{stem}", stem))
 
 
 def _write_report(
@@ -518,7 +522,7 @@ def _write_report(
     available: dict[str, type[Reporter]],
     quiet: bool,
 ) -> None:
-    """One workbook's report in ``target``'s format to ``path`` (:func:`report_path`)."""
+    """One workbook's report in ``target``'s format to ``path`` (:func:`stem_path`)."""
     reporter = available[target.name](quiet=quiet, destination=path)
     write_whole(path, reporter.render(result))
 
@@ -536,7 +540,7 @@ def check_destinations(
         files.append(("--annotate", annotate))
     for what, pattern in files:
         for workbook in workbooks:
-            destination = Path(pattern.replace("{stem}", stems[str(workbook)]))
+            destination = stem_path(pattern, stems[str(workbook)])
             inputs.refuse(destination, what)
             if destination.is_dir():
                 raise UsageError(f"{what} {destination}: that is a folder; name a file in it")
