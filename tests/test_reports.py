@@ -112,6 +112,55 @@ def test_each_text_format_matches_its_snapshot(
     snapshot(name, reporter().render(result))
 
 
+class _Pieces(io.BytesIO):
+    """A file that keeps each write apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pieces: list[bytes] = []
+
+    def write(self, data: Any) -> int:
+        self.pieces.append(bytes(data))
+        return super().write(data)
+
+
+@pytest.mark.parametrize("at_once", [1, 2, 3, 5, 100])
+def test_json_written_in_pieces_is_the_document_rendered_whole(
+    result: RunResult, at_once: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large run's JSON is written a few findings at a time (never held whole), and is
+    the same document, byte for byte, however the findings fall into pieces."""
+    import alignhealth.reporters.json as json_format
+
+    monkeypatch.setattr(json_format, "FINDINGS_AT_ONCE", at_once)
+    whole = JsonReporter().render(result).encode()
+    out = _Pieces()
+    JsonReporter().write(result, out)
+    assert out.getvalue() == whole
+    held = [piece.count(b'"fingerprint":') for piece in out.pieces]
+    assert sum(held) == len(result.findings) > 3
+    if at_once < len(result.findings):
+        assert max(held) == at_once
+    else:
+        assert out.pieces == [whole]
+
+
+def test_a_report_file_is_what_the_format_writes(tmp_path: Path, result: RunResult) -> None:
+    """save() writes the file through write(): the JSON in pieces, others as rendered."""
+    import alignhealth.reporters.json as json_format
+
+    for reporter in (JsonReporter(), CsvReporter(), SarifReporter()):
+        target = tmp_path / f"out/report.{reporter.name}"
+        reporter.save(result, target)
+        assert target.read_text(encoding="utf-8") == reporter.render(result)
+    json_format.FINDINGS_AT_ONCE, before = 2, json_format.FINDINGS_AT_ONCE
+    try:
+        JsonReporter().save(result, tmp_path / "pieces.json")
+    finally:
+        json_format.FINDINGS_AT_ONCE = before
+    assert json.loads((tmp_path / "pieces.json").read_text()) == result.model_dump(mode="json")
+
+
 def test_the_fixed_result_has_what_the_formats_must_show(result: RunResult) -> None:
     codes = {f.code for f in result.findings}
     assert {"AH101", "AH201", "AH002", "AH703"} <= codes

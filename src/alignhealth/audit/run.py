@@ -27,7 +27,7 @@ from alignhealth.engine import (
     unchecked,
 )
 from alignhealth.lifetime import scratch_folder
-from alignhealth.outfiles import Inputs, write_whole
+from alignhealth.outfiles import Inputs
 from alignhealth.plugins import PluginHost
 from alignhealth.pool import in_input_order, map_workbooks, worker_died
 from alignhealth.portfolio import display_names, file_stems
@@ -95,7 +95,7 @@ def _write_reports(
 ) -> list[Path]:
     written = []
     for name, path in _report_paths(audit, stem, result.as_of).items():
-        write_whole(path, available[name](destination=path).render(result))
+        available[name](destination=path).save(result, path)
         written.append(path)
     return written
 

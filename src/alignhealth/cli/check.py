@@ -39,7 +39,7 @@ from alignhealth.errors import AlignhealthError, UsageError, did_you_mean
 from alignhealth.findings import Severity
 from alignhealth.loaders.csvfile import is_csv_dataset
 from alignhealth.loaders.sniff import WORKBOOK_SUFFIXES, skipped_as_report
-from alignhealth.outfiles import Inputs, write_whole
+from alignhealth.outfiles import Inputs
 from alignhealth.pool import in_input_order, map_workbooks, worker_died
 from alignhealth.portfolio import combine, file_stems
 from alignhealth.progress import PortfolioProgress
@@ -523,8 +523,7 @@ def _write_report(
     quiet: bool,
 ) -> None:
     """One workbook's report in ``target``'s format to ``path`` (:func:`stem_path`)."""
-    reporter = available[target.name](quiet=quiet, destination=path)
-    write_whole(path, reporter.render(result))
+    available[target.name](quiet=quiet, destination=path).save(result, path)
 
 
 def check_destinations(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import BinaryIO, ClassVar
 
+from alignhealth.outfiles import save_whole
 from alignhealth.runresult import RunResult
 
 
@@ -37,6 +38,26 @@ class Reporter:
     def render(self, result: RunResult) -> str | bytes:
         """One workbook's result in this format."""
         raise NotImplementedError
+
+    def write(self, result: RunResult, out: BinaryIO) -> None:
+        """Write one workbook's result in this format to ``out``, a file open for bytes.
+
+        By default, what :meth:`render` returns (text as UTF-8). A format whose documents
+        grow large overrides it to write one in pieces, never holding it whole: the JSON
+        of a million findings is a gigabyte of text.
+        """
+        content = self.render(result)
+        out.write(content.encode("utf-8") if isinstance(content, str) else content)
+
+    def save(self, result: RunResult, path: Path) -> None:
+        """Write one workbook's result to the file ``path`` through :meth:`write`, whole
+        or not at all (:func:`~alignhealth.outfiles.save_whole`)."""
+
+        def written(temporary: Path) -> None:
+            with temporary.open("wb") as out:
+                self.write(result, out)
+
+        save_whole(path, written)
 
     def render_many(self, results: Sequence[RunResult], exit_code: int) -> str | bytes:
         """Several workbooks' results in one document; by default, one after another."""
