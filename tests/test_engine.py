@@ -334,3 +334,56 @@ def test_a_location_s_cell_is_worked_out_from_its_place() -> None:
         {"workbook": "b.xlsx", "sheet": "Goals", "row": 9, "column": "A", "cell": "Goals!Z1"}
     )
     assert moved.cell == "Goals!A9"
+
+
+def test_findings_share_one_set_of_field_names(workbook: Book) -> None:
+    """The models a run makes by the million (a finding, its entity and location) share
+    their class's one set of field names, where pydantic keeps a set per model (728 of a
+    finding's 2,826 bytes): a finding now takes under 1,800, and behaves the same, made
+    by a rule, crossing from another process, changed, copied or read back from JSON."""
+    import pickle
+    import tracemalloc
+
+    from alignhealth.findings import EntityRef, Finding, PackedFindings, SourceLocation
+
+    goals = [{"ID": f"G{n}", "Title": f"Goal {n}", "Parent": "G0" if n else None} for n in range(9)]
+    result = run(workbook(goals))
+    found = result.findings
+    crossed = pickle.loads(pickle.dumps(PackedFindings(found))).findings
+    assert len(found) > 3 and crossed == found
+    for model, kind in [(lambda f: f, Finding), (lambda f: f.entity, EntityRef)]:
+        sets = {id(model(f).__pydantic_fields_set__) for f in [*found, *crossed]}
+        assert len(sets) == 1
+        assert model(found[0]).model_fields_set == set(kind.model_fields)
+    located = [f.location for f in found if f.location is not None]
+    assert len({id(location.__pydantic_fields_set__) for location in located}) == 1
+
+    # A field set later is in the set already: nothing is added to the one every finding
+    # shares; a copy has a set of its own.
+    first, second = found[0], found[1]
+    first.owner = "P9"
+    assert second.model_fields_set == set(Finding.model_fields)
+    copy = first.model_copy(update={"hint": "x"})
+    assert copy.__pydantic_fields_set__ is not first.__pydantic_fields_set__
+    assert Finding.model_validate_json(first.model_dump_json()) == first
+
+    def made(number: int) -> Finding:
+        return Finding(
+            code="AH502",
+            name="future-review",
+            severity=Severity.MEDIUM,
+            message=f"Goal G{number} 'Goal number {number}' was reviewed after the as-of date",
+            entity=EntityRef(kind="goal", id=f"G{number}", label=f"Goal number {number}"),
+            location=SourceLocation.at("/data/goals.xlsx", "Goals", number + 2, "O"),
+            evidence={"last_reviewed": "2026-09-01", "as_of": "2026-06-30"},
+            hint="Correct the review date",
+        )
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        many = [made(number) for number in range(2000)]
+        each = (tracemalloc.get_traced_memory()[0] - before) / len(many)
+    finally:
+        tracemalloc.stop()
+    assert each < 1800, f"{each:.0f} bytes a finding"
