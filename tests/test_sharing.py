@@ -218,6 +218,20 @@ def test_findings_cross_packed_and_come_back_equal() -> None:
     assert [f.discriminator for f in back] == ["", "top", "", "", ""]
     assert back[3].evidence == {"when": dt.date(2026, 1, 2), "ids": ("G1", "G2"), "n": [1.5]}
 
+    # Two findings to a piece: three pieces, each made findings in turn, in order.
+    from alignhealth import findings as findings_module
+
+    before, findings_module.PACKED_AT_ONCE = findings_module.PACKED_AT_ONCE, 2
+    try:
+        _, (pieces, discriminators) = PackedFindings(findings).__reduce__()
+        assert len(pieces) == 3 and discriminators == {1: "top"}
+        back = pickle.loads(pickle.dumps(PackedFindings(findings))).findings
+    finally:
+        findings_module.PACKED_AT_ONCE = before
+    assert back == findings
+    assert [f.discriminator for f in back] == ["", "top", "", "", ""]
+    assert [pickle.loads(piece)[0]["entity"]["id"] for piece in pieces] == ["G1", "G3", "G5"]
+
     class Marked(Finding):
         mark: str = "x"
 
