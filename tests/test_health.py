@@ -151,3 +151,40 @@ def test_the_summary_is_the_score_worked_out_goal_by_goal(
     assert summarized(graph, findings, census) == expected
     assert summarized(graph, findings, census) == expected
     assert summarized(graph, [], census) == naive(graph, [])
+
+
+def test_the_collector_stays_out_of_a_summary_of_many_findings() -> None:
+    """Each goal with a finding gets a set of the families that make it unhealthy: with
+    the collector let in, the summary of a million findings walked its objects over and
+    over (7.7 s where it takes 5.5 s)."""
+    import gc
+
+    graph = build_graph([{"ID": f"G{n}", "Title": "t", "Owner": "P1"} for n in range(3000)])
+    findings = [
+        Finding(
+            code="AH101",
+            name="x",
+            severity=Severity.HIGH,
+            message="m",
+            entity=EntityRef(kind="goal", id=f"G{n}"),
+        )
+        for n in range(3000)
+    ]
+    census = take_census(graph)
+    collections: list[int] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.collect()
+    gc.callbacks.append(watch)
+    try:
+        summary = summarize(graph, findings, GROUPS, incomplete=False, census=census)
+    finally:
+        gc.callbacks.remove(watch)
+    assert summary.health_score == 0 and summary.checked == 3000
+    # One young collection as the pause ends, of what the summary made (every finding's
+    # set walked again and again, without the pause).
+    assert collections in ([], [0])
+    assert gc.isenabled()

@@ -116,31 +116,33 @@ def summarize(
     if census is None:
         census = take_census(graph)
 
-    goals = graph.goals
-    unhealthy = frozenset(s for s in Severity if s.weight >= UNHEALTHY_FROM.weight)
-    # goal id -> the rule families that make it unhealthy; and all findings per goal.
-    unhealthy_by: dict[str, set[str]] = {}
-    findings_on: dict[str, int] = {}
-    for finding in active:
-        entity = finding.entity
-        if entity.kind != "goal":
-            continue
-        goal_id = entity.id
-        before = findings_on.get(goal_id)
-        if before is None:
-            if goal_id not in goals:
-                continue
-            before = 0
-        findings_on[goal_id] = before + 1
-        if finding.severity in unhealthy:
-            family = (groups_of.get(finding.code) or (finding.code,))[0]
-            dragged = unhealthy_by.get(goal_id)
-            if dragged is None:
-                unhealthy_by[goal_id] = {family}
-            else:
-                dragged.add(family)
-
+    # A goal's set of families is made for each goal with a finding (a million, where
+    # every goal has one): the collector, let in, walked them over and over.
     with gc_paused():
+        goals = graph.goals
+        unhealthy = frozenset(s for s in Severity if s.weight >= UNHEALTHY_FROM.weight)
+        # goal id -> the rule families that make it unhealthy; and all findings per goal.
+        unhealthy_by: dict[str, set[str]] = {}
+        findings_on: dict[str, int] = {}
+        for finding in active:
+            entity = finding.entity
+            if entity.kind != "goal":
+                continue
+            goal_id = entity.id
+            before = findings_on.get(goal_id)
+            if before is None:
+                if goal_id not in goals:
+                    continue
+                before = 0
+            findings_on[goal_id] = before + 1
+            if finding.severity in unhealthy:
+                family = (groups_of.get(finding.code) or (finding.code,))[0]
+                dragged = unhealthy_by.get(goal_id)
+                if dragged is None:
+                    unhealthy_by[goal_id] = {family}
+                else:
+                    dragged.add(family)
+
         # Only the goals with findings are looked at: every goal was counted for its
         # owners and its level by the census, whose entries stand for the owners none of
         # whose goals has a finding (most of them).
