@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from alignhealth import measures
-from alignhealth.findings import EntityRef, Finding, Severity, SourceLocation
+from alignhealth.findings import EntityRef, Finding, Severity, SourceLocation, make_fingerprint
 from alignhealth.model import Goal, Person, Project
 from alignhealth.settings import Settings
 
@@ -159,8 +159,9 @@ class RuleContext(Generic[OptionsT]):
         discriminator: str = "",
     ) -> Finding:
         """A finding of this rule, at its effective severity."""
+        code = self.rule.code
         return Finding(
-            code=self.rule.code,
+            code=code,
             name=self.rule.name,
             severity=self.severity,
             message=message,
@@ -170,6 +171,8 @@ class RuleContext(Generic[OptionsT]):
             evidence=evidence or {},
             hint=hint,
             plugin=self.plugin,
+            # Given, not set after: pydantic's assignment costs a finding 0.9 us more.
+            fingerprint=make_fingerprint(code, entity, discriminator),
             discriminator=discriminator,
         )
 
