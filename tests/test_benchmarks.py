@@ -131,6 +131,26 @@ def test_the_reports_benchmark_renders_each_format_of_a_dense_check(tmp_path: Pa
         assert abs(float(per) - expected) <= 0.05 + rounding, out
 
 
+def test_the_findings_benchmark_runs_the_check_three_ways(tmp_path: Path) -> None:
+    out = bench("findings.py", "--goals", "300", "--data", str(tmp_path))
+    number = r"(\d[\d,]*)"
+    rows = re.findall(
+        rf"^  (planted|deep tree|as of June)\s+(\d+\.\d\d)\s+{number}\s+(\d+) MB\s+(\d+) MB\s+"
+        rf"(\d+) MB$",
+        out,
+        re.M,
+    )
+    assert [row[0] for row in rows] == ["planted", "deep tree", "as of June"], out
+    found = {way: int(count.replace(",", "")) for way, _, count, _, _, _ in rows}
+    # as of June, before every review, every goal is never reviewed (AH502) as well
+    assert found["as of June"] >= found["planted"] + 300, out
+    for _, seconds, _, together, largest, _ in rows:
+        assert float(seconds) > 0 and int(together) > 0 and int(largest) > 0, out
+    # what each finding beyond the planted ones cost: printed (at 300 goals, noise), once
+    more = r"^  each finding more \(as of June\): -?\d+\.\d us, -?[\d,]+ bytes held at the peak$"
+    assert len(re.findall(more, out, re.M)) == 1, out
+
+
 @pytest.mark.parametrize("command", ["check", "audit"])
 def test_the_portfolio_benchmark_checks_every_copy_at_each_number_of_jobs(
     tmp_path: Path, command: str
