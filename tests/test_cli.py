@@ -107,6 +107,42 @@ def test_formats_to_files_and_stdout(orphaned: Path, tmp_path: Path) -> None:
     assert json.loads(out.read_text())["findings"]
 
 
+def test_json_on_standard_output_is_written_in_pieces_as_to_a_file(
+    orphaned: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Piped on, the JSON of a large run is written as a file is, a few findings at a
+    time; it is the same document as the file, to the byte but for the rules' timings."""
+    from alignhealth.reporters import json as json_format
+    from alignhealth.reporters.json import JsonReporter
+
+    pieces: list[int] = []
+    real_write = JsonReporter.write
+
+    def write(self: JsonReporter, result: Any, out: Any) -> None:
+        class Counted:
+            def write(self, data: bytes) -> int:
+                pieces.append(len(data))
+                return int(out.write(data))
+
+        real_write(self, result, Counted())
+
+    monkeypatch.setattr(json_format, "FINDINGS_AT_ONCE", 1)
+    monkeypatch.setattr(JsonReporter, "write", write)
+    piped = cli("check", orphaned, *AS_OF, "--format", "json").stdout
+    target = tmp_path / "report.json"
+    cli("check", orphaned, *AS_OF, "--format", f"json:{target}")
+
+    def untimed(text: str) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(text)
+        for outcome in document["outcomes"]:
+            outcome["duration_ms"] = 0
+        return document
+
+    assert untimed(piped) == untimed(target.read_text())
+    findings = len(json.loads(piped)["findings"])
+    assert findings == 2 and len(pieces) >= 2 * (findings + 1)  # piped and the file
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

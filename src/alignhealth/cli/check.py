@@ -493,13 +493,19 @@ def render(
                     progress.writing(str(path), len(result.findings))
                 _write_report(result, target, path, available, ui.quiet)
     for target in to_stdout:
-        color = available[target.name].human and sys.stdout.isatty()
-        reporter = available[target.name](color=color, quiet=ui.quiet)
-        if len(results) == 1:
-            content = reporter.render(results[0])
+        human = available[target.name].human
+        reporter = available[target.name](color=human and sys.stdout.isatty(), quiet=ui.quiet)
+        # Machine output, piped on (the JSON of a million findings is a gigabyte), is
+        # written as the format writes a file: in pieces where it can, never held whole.
+        stream = None if human else getattr(sys.stdout, "buffer", None)
+        if len(results) > 1:
+            click.echo(reporter.render_many(results, exit_code), nl=False)
+        elif stream is None:
+            click.echo(reporter.render(results[0]), nl=False)
         else:
-            content = reporter.render_many(results, exit_code)
-        click.echo(content, nl=False)
+            sys.stdout.flush()
+            reporter.write(results[0], stream)
+            stream.flush()
     if (stdout_is_machine or not to_stdout) and not ui.quiet:
         # Machine output (or files) on stdout: the short human summary goes to stderr.
         for result in results:
