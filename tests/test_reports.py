@@ -145,11 +145,24 @@ def test_json_written_in_pieces_is_the_document_rendered_whole(
         assert out.pieces == [whole]
 
 
+def test_jsonl_is_written_a_few_lines_at_a_time(
+    result: RunResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import alignhealth.reporters.jsonl as jsonl_format
+
+    monkeypatch.setattr(jsonl_format, "LINES_AT_ONCE", 2)
+    out = _Pieces()
+    JsonlReporter().write(result, out)
+    assert out.getvalue() == JsonlReporter().render(result).encode()
+    lines = [piece.count(b"\n") for piece in out.pieces]
+    assert sum(lines) == len(result.findings) > 3 and max(lines) == 2
+
+
 def test_a_report_file_is_what_the_format_writes(tmp_path: Path, result: RunResult) -> None:
     """save() writes the file through write(): the JSON in pieces, others as rendered."""
     import alignhealth.reporters.json as json_format
 
-    for reporter in (JsonReporter(), CsvReporter(), SarifReporter()):
+    for reporter in (JsonReporter(), JsonlReporter(), CsvReporter(), SarifReporter()):
         target = tmp_path / f"out/report.{reporter.name}"
         reporter.save(result, target)
         assert target.read_text(encoding="utf-8") == reporter.render(result)
