@@ -125,19 +125,30 @@ class _Pieces(io.BytesIO):
 
 
 @pytest.mark.parametrize("at_once", [1, 2, 3, 5, 100])
+@pytest.mark.parametrize(
+    ("reporter", "knob", "mark"),
+    [
+        (JsonReporter, "alignhealth.reporters.json.FINDINGS_AT_ONCE", b'"fingerprint":'),
+        (SarifReporter, "alignhealth.reporters.sarif.RESULTS_AT_ONCE", b'"ruleId":'),
+    ],
+)
 def test_json_written_in_pieces_is_the_document_rendered_whole(
-    result: RunResult, at_once: int, monkeypatch: pytest.MonkeyPatch
+    result: RunResult,
+    at_once: int,
+    reporter: type[Any],
+    knob: str,
+    mark: bytes,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A large run's JSON is written a few findings at a time (never held whole), and is
-    the same document, byte for byte, however the findings fall into pieces."""
-    import alignhealth.reporters.json as json_format
-
-    monkeypatch.setattr(json_format, "FINDINGS_AT_ONCE", at_once)
-    whole = JsonReporter().render(result).encode()
+    """A large run's JSON (and SARIF) is written a few findings at a time (never held
+    whole), and is the same document, byte for byte, however the findings fall into
+    pieces."""
+    monkeypatch.setattr(knob, at_once)
+    whole = reporter().render(result).encode()
     out = _Pieces()
-    JsonReporter().write(result, out)
+    reporter().write(result, out)
     assert out.getvalue() == whole
-    held = [piece.count(b'"fingerprint":') for piece in out.pieces]
+    held = [piece.count(mark) for piece in out.pieces]
     assert sum(held) == len(result.findings) > 3
     if at_once < len(result.findings):
         assert max(held) == at_once

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import BinaryIO
 
 import pydantic_core
@@ -20,15 +20,40 @@ def pretty_json(document: object) -> str:
     return pydantic_core.to_json(document, indent=2, inf_nan_mode="null").decode() + "\n"
 
 
+def write_spliced(
+    out: BinaryIO, document: str, key: str, depth: int, pieces: Iterable[str]
+) -> None:
+    """Write ``document`` (indented JSON, as :func:`pretty_json` or pydantic sets it out)
+    to ``out`` with ``pieces`` put into the list at ``key``, empty in it, whose key is
+    ``depth`` spaces in. Each piece is some of the list's items as they are set out there
+    (each after a line break and ``depth + 2`` spaces, commas between), so the list is
+    never held whole: the document is the same, byte for byte, as one made with the
+    list in it.
+
+    The key is found as indented JSON writes it, after a line break: a line break within
+    a text is written as ``\\n``, and a key of another depth has other indentation.
+    """
+    opening = "\n" + " " * depth + f'"{key}": ['
+    head, tail = document.split(opening + "]", 1)
+    out.write((head + opening).encode())
+    for number, piece in enumerate(pieces):
+        if number:
+            out.write(b",")
+        out.write(piece.encode())
+    out.write(("\n" + " " * depth + "]" + tail).encode())
+
+
+def list_items(text: str, start: str, end: str) -> str:
+    """The items of a list cut from indented JSON ``text`` that begins with ``start``
+    (the list's opening bracket) and ends with ``end`` (its closing one)."""
+    if not (text.startswith(start) and text.endswith(end)):
+        raise AssertionError(f"the JSON was set out otherwise: {text[:40]!r}")
+    return text[len(start) : -len(end)]
+
+
 #: The findings :meth:`JsonReporter.write` encodes at a time: about 4 MB of text, held
 #: four times over as pydantic makes it and it is cut out and encoded.
 FINDINGS_AT_ONCE = 5_000
-
-# How the document's findings are set out (indented by two, each finding by four), so
-# that pieces of it can be put together: a key at the top level is the only thing after
-# a line break and two spaces (a line break within a text is written as "\n").
-_NO_FINDINGS = '\n  "findings": []'
-_FINDINGS_ONLY = ('{\n  "findings": [', "\n  ]\n}")
 
 
 class JsonReporter(Reporter):
@@ -47,20 +72,16 @@ class JsonReporter(Reporter):
         if len(findings) <= FINDINGS_AT_ONCE:
             super().write(result, out)
             return
-        # The copies share the result's parts: only the list of findings is new.
+
+        def pieces() -> Iterator[str]:
+            for at in range(0, len(findings), FINDINGS_AT_ONCE):
+                # A copy shares the result's parts: only its list of findings is new.
+                piece = result.model_copy(update={"findings": findings[at : at + FINDINGS_AT_ONCE]})
+                text = piece.model_dump_json(indent=2, include={"findings"})
+                yield list_items(text, '{\n  "findings": [', "\n  ]\n}")
+
         rest = result.model_copy(update={"findings": []}).model_dump_json(indent=2)
-        head, tail = rest.split(_NO_FINDINGS, 1)
-        out.write(f'{head}\n  "findings": ['.encode())
-        start, end = _FINDINGS_ONLY
-        for at in range(0, len(findings), FINDINGS_AT_ONCE):
-            piece = result.model_copy(update={"findings": findings[at : at + FINDINGS_AT_ONCE]})
-            text = piece.model_dump_json(indent=2, include={"findings"})
-            if not (text.startswith(start) and text.endswith(end)):
-                raise AssertionError(f"pydantic set out the findings otherwise: {text[:40]!r}")
-            if at:
-                out.write(b",")
-            out.write(text[len(start) : -len(end)].encode())
-        out.write(f"\n  ]{tail}\n".encode())
+        write_spliced(out, rest + "\n", "findings", 2, pieces())
 
     def render_many(self, results: Sequence[RunResult], exit_code: int) -> str:
         document = {

@@ -6,14 +6,14 @@ A cell is not a line of text: each result names the workbook as its artifact and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from alignhealth import __version__
 from alignhealth.findings import Finding, Severity
 from alignhealth.reporters.base import Reporter
-from alignhealth.reporters.json import pretty_json
+from alignhealth.reporters.json import list_items, pretty_json, write_spliced
 from alignhealth.runresult import RunResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -24,6 +24,10 @@ LEVELS = {
     Severity.LOW: "note",
     Severity.INFO: "note",
 }
+
+
+#: The results :meth:`SarifReporter.write` encodes at a time (about 8 MB of text).
+RESULTS_AT_ONCE = 5_000
 
 
 def artifact_uri(path: str) -> str:
@@ -39,6 +43,27 @@ class SarifReporter(Reporter):
     def render(self, result: RunResult) -> str:
         return self.render_many([result], result.exit_code)
 
+    def write(self, result: RunResult, out: BinaryIO) -> None:
+        """The log :meth:`render` makes, byte for byte, its results made and written
+        :data:`RESULTS_AT_ONCE` at a time, never held whole."""
+        findings = result.findings
+        if len(findings) <= RESULTS_AT_ONCE:
+            super().write(result, out)
+            return
+        run = self._run(result, with_results=False)
+        uri, index = run["artifacts"][0]["location"]["uri"], self._index(result)
+
+        def pieces() -> Iterator[str]:
+            # A run's results are set out eight spaces in, where a list alone has its
+            # items two spaces in.
+            for at in range(0, len(findings), RESULTS_AT_ONCE):
+                chunk = findings[at : at + RESULTS_AT_ONCE]
+                text = pretty_json([self._result(f, uri, index) for f in chunk])
+                yield list_items(text, "[", "\n]\n").replace("\n", "\n      ")
+
+        document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+        write_spliced(out, pretty_json(document), "results", 6, pieces())
+
     def render_many(self, results: Sequence[RunResult], exit_code: int) -> str:
         document = {
             "$schema": SCHEMA,
@@ -47,11 +72,15 @@ class SarifReporter(Reporter):
         }
         return pretty_json(document)
 
-    def _run(self, result: RunResult) -> dict[str, Any]:
+    @staticmethod
+    def _index(result: RunResult) -> dict[str, int]:
+        """Each rule's place among the driver's rules (a result's ``ruleIndex``)."""
+        return {outcome.code: number for number, outcome in enumerate(result.outcomes)}
+
+    def _run(self, result: RunResult, with_results: bool = True) -> dict[str, Any]:
         rules: list[dict[str, Any]] = []
-        index: dict[str, int] = {}
+        index = self._index(result)
         for outcome in result.outcomes:
-            index[outcome.code] = len(rules)
             rules.append(
                 {
                     "id": outcome.code,
@@ -74,7 +103,9 @@ class SarifReporter(Reporter):
                 }
             },
             "artifacts": [{"location": {"uri": uri}}],
-            "results": [self._result(f, uri, index) for f in result.findings],
+            "results": [self._result(f, uri, index) for f in result.findings]
+            if with_results
+            else [],
             "invocations": [self._invocation(result)],
             "properties": {
                 "asOf": result.as_of.isoformat(),
