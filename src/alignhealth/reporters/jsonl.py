@@ -9,7 +9,7 @@ from typing import BinaryIO
 from alignhealth.reporters.base import Reporter
 from alignhealth.runresult import RunResult
 
-#: The lines :meth:`JsonlReporter.write` encodes at a time (about 4 MB of text).
+#: The lines :meth:`JsonlReporter.write` encodes at a time (about 3 MB of text).
 LINES_AT_ONCE = 5_000
 
 

@@ -26,7 +26,7 @@ LEVELS = {
 }
 
 
-#: The results :meth:`SarifReporter.write` encodes at a time (about 8 MB of text).
+#: The results :meth:`SarifReporter.write` encodes at a time (about 6 MB of text).
 RESULTS_AT_ONCE = 5_000
 
 
