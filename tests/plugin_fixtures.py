@@ -8,6 +8,7 @@ from typing import Any
 
 from alignhealth import Finding, Rule, RuleContext, RuleOptions, Severity, hookimpl
 from alignhealth.loaders.workbook import load_workbook
+from alignhealth.rules.base import SkipRule
 
 _DOC = """What it checks:
     Something.
@@ -67,6 +68,38 @@ class Crashing:
     @hookimpl
     def get_rules(self) -> list[type[Rule]]:
         return [CrashingRule, ExitingRule, EveryGoalRule]
+
+
+class HalfwayCrashingRule(Rule):
+    __doc__ = _DOC
+    code = "ZZ004"
+    name = "crashes-halfway"
+    summary = "Flags three goals, then raises KeyError"
+    default_severity = Severity.INFO
+
+    def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
+        for goal in list(ctx.graph.goals.values())[:3]:
+            yield ctx.at(goal, "id", f"goal {goal.id}")
+        raise KeyError("halfway")
+
+
+class HalfwaySkippedRule(HalfwayCrashingRule):
+    code = "ZZ005"
+    name = "skipped-halfway"
+    summary = "Flags three goals, then skips itself"
+
+    def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
+        for goal in list(ctx.graph.goals.values())[:3]:
+            yield ctx.at(goal, "id", f"goal {goal.id}")
+        raise SkipRule("nothing to judge after all")
+
+
+class Halfway:
+    """Rules that make findings, then crash or skip themselves: none of them is kept."""
+
+    @hookimpl
+    def get_rules(self) -> list[type[Rule]]:
+        return [HalfwayCrashingRule, HalfwaySkippedRule, EveryGoalRule]
 
 
 class Colliding:

@@ -17,7 +17,7 @@ import pytest
 from alignhealth import engine
 from alignhealth.engine import CheckRequest, check, make_host
 from alignhealth.health import take_census
-from alignhealth.sharing import run_shared
+from alignhealth.sharing import run_shared, send_ahead, sends_ahead
 from tests import plugin_fixtures as pf
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme-goals.xlsx"
@@ -96,6 +96,48 @@ def test_what_a_child_sent_before_it_died_is_kept() -> None:
     assert theirs == JOBS[-2:], "the child took two jobs from the back and sent both"
 
 
+def _in_parts(job: str) -> list[str]:
+    """A job whose result is three parts: two sent ahead from a child, as it goes."""
+    result = [f"{job}.0", f"{job}.1", f"{job}.2"]
+    sent = [part for part in result[:2] if send_ahead([part])]
+    time.sleep(0.02)
+    return result[len(sent) :]
+
+
+def _joined(parts: list[list[str]], rest: list[str]) -> list[str]:
+    return [item for part in parts for item in part] + rest
+
+
+def test_a_child_sends_parts_of_a_result_ahead_and_they_are_put_together() -> None:
+    parts: list[int] = []
+
+    def combine(sent: list[list[str]], rest: list[str]) -> list[str]:
+        parts.append(len(sent))
+        return _joined(sent, rest)
+
+    assert not sends_ahead()  # here, a job keeps its parts
+    results = run_shared(JOBS, _in_parts, workers=2, combine=combine)
+    assert results == {job: [f"{job}.0", f"{job}.1", f"{job}.2"] for job in JOBS}
+    assert parts and all(n == 2 for n in parts), "the child's jobs sent two parts each"
+    assert len(parts) < len(JOBS), "this process kept its own jobs' parts"
+    assert run_shared(JOBS, _in_parts, workers=1) == results
+
+
+def test_the_parts_of_a_job_whose_child_died_are_dropped() -> None:
+    # The job is run again here, whole: what the child sent of it does not count twice.
+    parent = os.getpid()
+
+    def dies_after_sending(job: str) -> list[str]:
+        if os.getpid() != parent:
+            send_ahead([f"{job}.0"])
+            time.sleep(0.1)  # the part is on its way by now
+            os._exit(9)
+        return [f"{job}.0", f"{job}.1"]
+
+    results = run_shared(JOBS, dies_after_sending, workers=2, combine=_joined)
+    assert results == {job: [f"{job}.0", f"{job}.1"] for job in JOBS}
+
+
 UNPICKLABLE = """
 import os
 import time
@@ -142,20 +184,30 @@ def _comparable(result: Any) -> tuple[list[Any], list[Any], Any]:
     return findings, outcomes, result.summary.model_dump(mode="json")
 
 
-@pytest.mark.parametrize("plugins", [(), (("crashing", pf.Crashing()),)], ids=["core", "crash"])
+@pytest.mark.parametrize(
+    "plugins",
+    [(), (("crashing", pf.Crashing()),), (("halfway", pf.Halfway()),)],
+    ids=["core", "crash", "halfway"],
+)
 def test_a_shared_check_equals_a_check_in_one_process(
     monkeypatch: pytest.MonkeyPatch, plugins: tuple[tuple[str, object], ...]
 ) -> None:
+    """Shared out, the rules give what they give in one process, finding for finding;
+    the other process sends the findings of a rule ahead two at a time as it makes them
+    (a rule that crashes or skips itself after sending some has none)."""
+
     def run(jobs: int) -> Any:
         request = CheckRequest(as_of=dt.date(2026, 11, 15), ruleset=str(RULESET), jobs=jobs)
         return check(EXAMPLE, request, host=make_host(autoload=False, plugins=list(plugins)))
 
     alone = run(1)
     monkeypatch.setattr(engine, "SHARE_RULES_FROM", 0)
+    monkeypatch.setattr(engine, "SENT_AHEAD_EVERY", 2)
     ran_in: set[int] = set()
+    parts: list[int] = []
 
     def spied(
-        jobs: list[str], job: Any, workers: int, starting: Any, meanwhile: Any
+        jobs: list[str], job: Any, workers: int, starting: Any, meanwhile: Any, combine: Any
     ) -> dict[str, Any]:
         def where(code: str) -> tuple[int, Any]:
             # The example's rules take a millisecond each: this process could take them
@@ -163,20 +215,25 @@ def test_a_shared_check_equals_a_check_in_one_process(
             time.sleep(0.005)
             return os.getpid(), job(code)
 
-        results = run_shared(jobs, where, workers, starting, meanwhile)
+        def combined(sent: list[Any], result: tuple[int, Any]) -> tuple[int, Any]:
+            parts.append(len(sent))
+            return result[0], combine(sent, result[1])
+
+        results = run_shared(jobs, where, workers, starting, meanwhile, combined)
         ran_in.update(pid for pid, _ in results.values())
         return {code: result for code, (_, result) in results.items()}
 
     monkeypatch.setattr(engine, "run_shared", spied)
     shared = run(2)
     assert len(ran_in) == 2, "the rules were shared between two processes"
+    assert sum(parts) > 0, "findings were sent ahead"
     assert alone.findings, "the example has findings to compare"
     assert _comparable(shared) == _comparable(alone)
     # every field, the discriminator (never dumped) and the Python types of evidence too
     assert shared.findings == alone.findings
     assert any(f.discriminator for f in alone.findings)
     assert shared.exit_code == alone.exit_code
-    if plugins:
+    if plugins == (("crashing", pf.Crashing()),):
         assert {f.entity.id for f in shared.findings if f.code == "AH901"} == {"ZZ001", "ZZ002"}
 
 
@@ -319,10 +376,10 @@ def test_rules_are_shared_out_with_the_families_that_build_the_same_indexes_at_o
     given: list[list[str]] = []
 
     def spied(
-        jobs: list[str], job: Any, workers: int, starting: Any, meanwhile: Any
+        jobs: list[str], job: Any, workers: int, starting: Any, meanwhile: Any, combine: Any
     ) -> dict[str, Any]:
         given.append(list(jobs))
-        return run_shared(jobs, job, 1, starting, meanwhile)
+        return run_shared(jobs, job, 1, starting, meanwhile, combine)
 
     monkeypatch.setattr(engine, "run_shared", spied)
     monkeypatch.setattr(engine, "SHARE_RULES_FROM", 0)

@@ -30,7 +30,7 @@ from alignhealth.rules.selection import SelectionLayer, select_rules, severities
 from alignhealth.ruleset import ResolvedRuleset, RulesetLoader, load_mapping
 from alignhealth.runresult import RulesetInfo, RunConfig, RunResult, SourceInfo, ToolInfo
 from alignhealth.settings import Settings
-from alignhealth.sharing import run_shared
+from alignhealth.sharing import run_shared, send_ahead, sends_ahead
 from alignhealth.suppressions import apply_suppressions
 from alignhealth.tomlfile import describe_validation_error
 
@@ -205,10 +205,25 @@ def _subject_count(rule: type[Rule], graph: OrgGraph) -> int:
     }[rule.subject]
 
 
+#: The findings a rule run by another process sends ahead at a time.
+SENT_AHEAD_EVERY = 5_000
+
+
 def run_one(
-    session: Session, code: str, graph: OrgGraph, run: RunState, outcome: RuleOutcome
+    session: Session,
+    code: str,
+    graph: OrgGraph,
+    run: RunState,
+    outcome: RuleOutcome,
+    ahead: Callable[[list[Finding]], bool] | None = None,
 ) -> list[Finding]:
-    """Run one rule in isolation, filling in its outcome; a crash is recorded in ``run``."""
+    """Run one rule in isolation, filling in its outcome; a crash is recorded in ``run``.
+
+    ``ahead(findings)``, if given, is offered the rule's findings :data:`SENT_AHEAD_EVERY`
+    at a time as they are made; those it takes (it returns True) are not returned, but
+    counted in the outcome. A rule that crashes or is skipped after some were taken
+    returns none, and its outcome says so: what was taken is to be dropped.
+    """
     config = session.config
     registered = session.registry.rules[code]
     rule_cls = registered.rule
@@ -217,6 +232,7 @@ def run_one(
         outcome.status, outcome.reason = "skipped", reason
         return []
     started = time.perf_counter()
+    sent = 0
     try:
         ctx = RuleContext(
             rule_cls(),
@@ -227,7 +243,13 @@ def run_one(
             registered.plugin,
             run,
         )
-        produced = list(ctx.rule.check(ctx))
+        # One loop either way, so that a crash's traceback is the same in both processes.
+        produced: list[Finding] = []
+        for finding in ctx.rule.check(ctx):
+            produced.append(finding)
+            if len(produced) == SENT_AHEAD_EVERY and ahead is not None and ahead(produced):
+                sent += len(produced)
+                produced = []
     except SkipRule as skip:
         outcome.status, outcome.reason = "skipped", str(skip) or "skipped by the rule"
         return []
@@ -251,8 +273,8 @@ def run_one(
     run.rules_run += 1
     outcome.duration_ms = round((time.perf_counter() - started) * 1000, 3)
     outcome.checked = ctx.checked if ctx.checked is not None else _subject_count(rule_cls, graph)
-    outcome.failed = len(produced)
-    outcome.status = "findings" if produced else "ok"
+    outcome.failed = sent + len(produced)
+    outcome.status = "findings" if outcome.failed else "ok"
     return produced
 
 
@@ -299,6 +321,21 @@ def blank_outcome(session: Session, code: str) -> RuleOutcome:
     )
 
 
+#: What a rule run by either process hands back: its findings, outcome and crash.
+Checked = tuple[PackedFindings, RuleOutcome, RunState]
+
+
+def with_sent(sent: list[PackedFindings], checked: Checked) -> Checked:
+    """A rule's result made of the findings it sent ahead (``sent``, in order) and what it
+    returned: none of them if it crashed or was skipped after sending some."""
+    rest, outcome, state = checked
+    if outcome.status in ("error", "skipped"):
+        return checked
+    findings = [finding for part in sent for finding in part.findings]
+    findings.extend(rest.findings)
+    return PackedFindings(findings), outcome, state
+
+
 def run_rules(
     session: Session, graph: OrgGraph, meanwhile: Callable[[], object] | None = None
 ) -> tuple[list[Finding], list[RuleOutcome], bool]:
@@ -318,14 +355,23 @@ def run_rules(
     for code in config.selected:
         phases[session.registry.rules[code].rule.phase].append(code)
 
-    def check_rule(code: str) -> tuple[PackedFindings, RuleOutcome, RunState]:
+    def check_rule(code: str) -> Checked:
         """One rule, in whichever process takes it: its findings (their owners named:
         shared out with the rules rather than left for this process alone after them;
-        packed, should they cross from another process), outcome and crash."""
+        packed, should they cross from another process), outcome and crash. Run by
+        another process, a rule that finds much sends its findings ahead as it makes
+        them, so that this one takes them in meanwhile (a rule with a finding on every
+        goal left this process waiting while the other packed and it unpacked them)."""
         state = RunState()
-        produced = run_one(session, code, graph, state, outcomes[code])
+        produced = run_one(
+            session, code, graph, state, outcomes[code], sent_ahead if sends_ahead() else None
+        )
         assign_owners(produced, graph)
         return PackedFindings(produced), outcomes[code], state
+
+    def sent_ahead(findings: list[Finding]) -> bool:
+        assign_owners(findings, graph)
+        return send_ahead(PackedFindings(findings))
 
     progress = config.progress
     total = len(phases["check"])
@@ -343,7 +389,7 @@ def run_rules(
         jobs = phases["check"]
         if workers > 1:
             jobs = sharing_order(jobs, session.registry)
-        results = run_shared(jobs, check_rule, workers, starting, meanwhile)
+        results = run_shared(jobs, check_rule, workers, starting, meanwhile, with_sent)
     findings: list[Finding] = []
     for code in phases["check"]:
         packed, outcomes[code], state = results[code]

@@ -7,9 +7,10 @@ does not leave a core idle); neighbouring jobs (the rules of one family) tend to
 the indexes they build, which each process builds for itself, so they are best run in
 one process. Each child sends back the result of each job it took as the job ends, and
 this process takes them in between its own jobs, so that little is left to send and
-receive once the last job ends. Anything that goes wrong in a child (it cannot fork, it
-dies, a result does not arrive) only means this process runs the jobs the child did not
-report.
+receive once the last job ends. A job with a large result may send parts of it ahead
+while it runs (:func:`send_ahead`), taken by this process as they come, while the child
+makes the rest. Anything that goes wrong in a child (it cannot fork, it dies, a result
+does not arrive) only means this process runs the jobs the child did not report.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 import pickle
 import threading
 from collections.abc import Callable, Sequence
+from functools import partial
 from multiprocessing.connection import Connection
 from queue import SimpleQueue
 from typing import Any, TypeVar
@@ -34,12 +36,34 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
+#: The child's way of sending parts of the job it runs ahead (None in the parent).
+_sending: Callable[[object], None] | None = None
+
+
+def sends_ahead() -> bool:
+    """Whether this process runs jobs for a parent, so that :func:`send_ahead` sends."""
+    return _sending is not None
+
+
+def send_ahead(part: object) -> bool:
+    """In a child, running a job: send ``part`` of the job's result to the parent now,
+    ahead of the rest, so that the parent takes it in (unpickles it) while the child goes
+    on; ``run_shared``'s ``combine`` puts the parts and the rest together. False where
+    there is no parent to send to (this process runs the job for itself): the caller
+    keeps the part."""
+    if _sending is None:
+        return False
+    _sending(part)
+    return True
+
+
 def run_shared(
     jobs: Sequence[str],
     run: Callable[[str], T],
     workers: int,
     starting: Callable[[str, int], None] | None = None,
     meanwhile: Callable[[], object] | None = None,
+    combine: Callable[[list[Any], T], T] | None = None,
 ) -> dict[str, T]:
     """``run(job)`` for every job, on up to ``workers`` processes (this one included).
 
@@ -49,7 +73,10 @@ def run_shared(
     processes started before it (for a progress display). ``meanwhile()`` is work this
     process does once the children have started, before its first job: work for after
     the jobs, done while the children take more of them (it is not called where the jobs
-    are not shared: the caller does that work when it needs it).
+    are not shared: the caller does that work when it needs it). ``combine(parts,
+    result)`` makes a job's result of the parts a child sent ahead (:func:`send_ahead`),
+    in order, and what its job returned; the parts of a job whose result never came are
+    dropped with it (the job runs here).
     """
     if workers <= 1 or len(jobs) < 2 or not can_fork():
         results_here: dict[str, T] = {}
@@ -69,6 +96,7 @@ def run_shared(
         sender.close()
         children.append((process, receiver))
     results: dict[str, T] = {}
+    received = _Received(results, combine)
     # A child that sent its results ends by itself; handing back the pages it copied
     # takes it a while (30 ms for a million goals) that this process need not wait out.
     # It is a daemon, reaped when the next process starts or this one exits.
@@ -81,10 +109,10 @@ def run_shared(
                 starting(job, started)
             results[job] = run(job)
             for process, receiver in children:
-                if process not in done and _received(receiver, results, wait=False):
+                if process not in done and received.take(receiver, wait=False):
                     done.append(process)
         for process, receiver in children:
-            if process not in done and _received(receiver, results, wait=True):
+            if process not in done and received.take(receiver, wait=True):
                 done.append(process)
     finally:
         for process, receiver in children:
@@ -117,36 +145,61 @@ def _taken(jobs: Sequence[str], counter: Any, front: bool = False) -> Any:
         yield jobs[index], start + len(jobs) - end
 
 
-def _received(receiver: Connection, results: dict[str, Any], wait: bool) -> bool:
-    """Take the results a child has sent (waiting for the rest, with ``wait``); True once
-    it said it is done. A child that died is done too: what it did not report is run
-    here."""
-    try:
-        while wait or receiver.poll():
-            message = receiver.recv()
-            if message is None:
-                return True
-            job, result = message
-            results[job] = result
-    except (EOFError, OSError):
-        return True
-    return False
+class _Received:
+    """What this process takes from its children: each job's result, made of the parts
+    sent ahead of it, if any."""
+
+    def __init__(self, results: dict[str, Any], combine: Callable[[list[Any], Any], Any] | None):
+        self.results = results
+        self.combine = combine
+        self.parts: dict[str, list[Any]] = {}
+
+    def take(self, receiver: Connection, wait: bool) -> bool:
+        """Take what a child has sent (waiting for the rest, with ``wait``); True once it
+        said it is done. A child that died is done too: what it did not report is run
+        here."""
+        try:
+            while wait or receiver.poll():
+                message = receiver.recv()
+                if message is None:
+                    return True
+                if len(message) == 3:  # a part sent ahead: (job, None, part)
+                    job, _, part = message
+                    self.parts.setdefault(job, []).append(part)
+                    continue
+                job, result = message
+                parts = self.parts.pop(job, None)
+                if parts is not None:
+                    if self.combine is None:
+                        raise TypeError(f"job {job!r} sent parts ahead, and nothing combines them")
+                    result = self.combine(parts, result)
+                self.results[job] = result
+        except (EOFError, OSError):
+            return True
+        return False
 
 
 def _child(jobs: Sequence[str], run: Callable[[str], T], counter: Any, sender: Connection) -> None:
     """Run the jobs this child takes, sending each result as its job ends. Whatever goes
     wrong (a result that will not pickle, say) ends the child quietly: the parent runs
     what it did not get, so the user sees one result and no traceback."""
+    global _sending
     tie_to_parent()
     try:
         ahead = Ahead(sender)
         for job, _ in _taken(jobs, counter):
+            _sending = partial(_part, ahead, job)
             ahead.send((job, run(job)))
+        _sending = None
         ahead.send(None)
         ahead.close()
         sender.close()
     except BaseException:
         os._exit(1)
+
+
+def _part(ahead: Ahead, job: str, part: object) -> None:
+    ahead.send((job, None, part))
 
 
 class Ahead:
