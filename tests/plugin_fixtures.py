@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -70,28 +71,20 @@ class Crashing:
         return [CrashingRule, ExitingRule, EveryGoalRule]
 
 
-class HalfwayCrashingRule(Rule):
+class HalfwayCrashingRule(EveryGoalRule):
     __doc__ = _DOC
-    code = "ZZ004"
-    name = "crashes-halfway"
-    summary = "Flags three goals, then raises KeyError"
-    default_severity = Severity.INFO
+    code, name, summary = "ZZ004", "crashes-halfway", "Flags three goals, then raises KeyError"
+    halt: type[Exception] = KeyError
 
     def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
-        for goal in list(ctx.graph.goals.values())[:3]:
-            yield ctx.at(goal, "id", f"goal {goal.id}")
-        raise KeyError("halfway")
+        yield from islice(super().check(ctx), 3)
+        raise self.halt("halfway")
 
 
 class HalfwaySkippedRule(HalfwayCrashingRule):
-    code = "ZZ005"
-    name = "skipped-halfway"
-    summary = "Flags three goals, then skips itself"
-
-    def check(self, ctx: RuleContext[RuleOptions]) -> Iterator[Finding]:
-        for goal in list(ctx.graph.goals.values())[:3]:
-            yield ctx.at(goal, "id", f"goal {goal.id}")
-        raise SkipRule("nothing to judge after all")
+    __doc__ = _DOC
+    code, name, summary = "ZZ005", "skipped-halfway", "Flags three goals, then skips itself"
+    halt = SkipRule
 
 
 class Halfway:
