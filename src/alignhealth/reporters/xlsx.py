@@ -176,23 +176,23 @@ class XlsxReporter(Reporter):
     description = "an Excel report: summary, findings, per-owner pages and rules"
     binary = True
 
-    def source_link(self, result: RunResult) -> str:
+    def source_link(self, result: RunResult) -> str | None:
         """The client's workbook as a link from the report: relative to where the report
-        is written, when it is written to a file."""
+        is written, when it is written to a file; None for a path too long for a link
+        (its findings' cells are named, not linked)."""
         source = Path(result.source.path)
         if self.destination is not None:
-            return os.path.relpath(source.resolve(), self.destination.resolve().parent)
-        return str(source)
+            link = os.path.relpath(source.resolve(), self.destination.resolve().parent)
+        else:
+            link = str(source)
+        return None if len(link.encode("utf-16-le")) // 2 > MAX_URL else link
 
     @staticmethod
-    def link(source: str, finding: Finding) -> str | None:
+    def link(source: str | None, finding: Finding) -> str | None:
         """A link to the finding's cell in the client's workbook (``source``, as
         :meth:`source_link` gives it)."""
         location = finding.location
-        if location is None or not location.cell or location.column is None:
-            return None
-        # A workbook path too long for a link: the cell is named, not linked.
-        if len(source.encode("utf-16-le")) // 2 > MAX_URL:
+        if source is None or location is None or not location.cell or location.column is None:
             return None
         return f"external:{source}#{location.cell}"
 
@@ -310,7 +310,7 @@ class XlsxReporter(Reporter):
             put(sheet, row, column, title, formats.header)
 
     def _findings(
-        self, book: Workbook, formats: _Formats, result: RunResult, source: str
+        self, book: Workbook, formats: _Formats, result: RunResult, source: str | None
     ) -> _Table:
         titles = [
             "Severity",
@@ -356,7 +356,9 @@ class XlsxReporter(Reporter):
         table.filter()
         return table
 
-    def _owners(self, book: Workbook, formats: _Formats, result: RunResult, source: str) -> _Table:
+    def _owners(
+        self, book: Workbook, formats: _Formats, result: RunResult, source: str | None
+    ) -> _Table:
         titles = ["Owner", "Severity", "Code", "Rule", "Message", "Cell", "Hint"]
         table = _Table(book, formats, "By owner", titles, [30, 11, 9, 24, 70, 18, 50])
         by_owner: dict[str, list[Finding]] = {}
