@@ -34,13 +34,17 @@ def write_spliced(
     a text is written as ``\\n``, and a key of another depth has other indentation.
     """
     opening = "\n" + " " * depth + f'"{key}": ['
+    # The rest of a large run (a summary of every owner) is tens of megabytes: written as
+    # it is cut, not joined to anything first.
     head, tail = document.split(opening + "]", 1)
-    out.write((head + opening).encode())
+    out.write(head.encode())
+    out.write(opening.encode())
     for number, piece in enumerate(pieces):
         if number:
             out.write(b",")
         out.write(piece.encode())
-    out.write(("\n" + " " * depth + "]" + tail).encode())
+    out.write(("\n" + " " * depth + "]").encode())
+    out.write(tail.encode())
 
 
 def list_items(text: str, start: str, end: str) -> str:
@@ -81,7 +85,8 @@ class JsonReporter(Reporter):
                 yield list_items(text, '{\n  "findings": [', "\n  ]\n}")
 
         rest = result.model_copy(update={"findings": []}).model_dump_json(indent=2)
-        write_spliced(out, rest + "\n", "findings", 2, pieces())
+        write_spliced(out, rest, "findings", 2, pieces())
+        out.write(b"\n")
 
     def render_many(self, results: Sequence[RunResult], exit_code: int) -> str:
         document = {
